@@ -1,0 +1,23 @@
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
+
+
+@pytest.fixture
+def cast(db):
+    from core.testing.personas import make_cast
+
+    return make_cast()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user): a test client logged in as that user (no password round trip)."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

@@ -1,0 +1,79 @@
+"""The one scoping mechanism: every domain query goes through `for_user`.
+
+A user sees exactly the subtrees of the organisations they are a member of. A model opts in by
+using `ScopedManager` and naming, in `scope_path`, the lookup that reaches an organisation path
+(`"organisation__path"` for most models). Capabilities narrow the subtrees to the memberships
+whose role grants them (for example only school leaders and the safety office read the audit log).
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+
+
+def memberships_of(user) -> list:
+    """The user's memberships with their organisations, loaded once per user object."""
+    if "_safegrid_memberships" not in user.__dict__:
+        user.__dict__["_safegrid_memberships"] = list(user.memberships.select_related("organisation"))
+    return user.__dict__["_safegrid_memberships"]
+
+
+def visible_paths(user, capability: str | None = None) -> list[str]:
+    """Organisation paths the user sees, minimal (no path below another)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    from orgs.roles import roles_with
+
+    allowed = roles_with(capability) if capability is not None else None
+    paths = sorted(
+        {m.organisation.path for m in memberships_of(user) if allowed is None or m.role in allowed}
+    )
+    minimal: list[str] = []
+    for path in paths:
+        if not any(path.startswith(kept) for kept in minimal):
+            minimal.append(path)
+    return minimal
+
+
+def forget_paths(user) -> None:
+    """Drop the cached paths after a user's memberships change."""
+    user.__dict__.pop("_safegrid_memberships", None)
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user, capability: str | None = None):
+        paths = visible_paths(user, capability)
+        if not paths:
+            return self.none()
+        return self.filter(self.model.scope_q(paths))
+
+    def for_org(self, organisation):
+        """Rows of an organisation's subtree (for work done on behalf of an organisation)."""
+        return self.filter(self.model.scope_q([organisation.path]))
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class ScopedModel(models.Model):
+    """Base for every tenant-owned model: names how its rows reach an organisation path."""
+
+    scope_path = "organisation__path"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        q = Q()
+        for path in paths:
+            q |= Q(**{f"{cls.scope_path}__startswith": path})
+        return q
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every installed model that goes through the scoping mechanism (used by the tenancy walk)."""
+    return [m for m in apps.get_models() if hasattr(m._default_manager, "for_user")]

@@ -1,0 +1,48 @@
+"""Home pages, one per role. Panels for features not built yet say so; no figure here is made up."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from core import access
+from core.models import AuditAction, AuditEvent
+from orgs.models import Membership, Organisation
+from orgs.roles import Capability, Role
+
+# Home page variant by the user's highest role.
+HOME_TEMPLATES = {
+    Role.BUREAU_ADMIN: "dashboards/home_bureau.html",
+    Role.SCHOOL_LEADER: "dashboards/home_school.html",
+    Role.SAFETY_OFFICE: "dashboards/home_school.html",
+    Role.DUTY_LEADER: "dashboards/home_member.html",
+    Role.GRID_LEADER: "dashboards/home_member.html",
+    Role.GRID_MEMBER: "dashboards/home_member.html",
+}
+
+
+@login_required
+def home(request):
+    user = request.user
+    membership = user.primary_membership()
+    context = {"membership": membership}
+    if membership is None:
+        return render(request, "dashboards/home_none.html", context)
+    organisations = access.scoped(user, Organisation)
+    context["org_counts"] = organisations.aggregate(
+        total=Count("id"),
+        schools=Count("id", filter=Q(kind__in=["central_school", "direct_school", "school", "kindergarten"])),
+    )
+    context["member_count"] = access.scoped(user, Membership).values("user").distinct().count()
+    if user.has_capability(Capability.VIEW_AUDIT):
+        today = timezone.localdate()
+        events = access.scoped(user, AuditEvent, Capability.VIEW_AUDIT)
+        context["recent_events"] = events.select_related("organisation")[:8]
+        context["failed_logins_today"] = events.filter(
+            action=AuditAction.LOGIN_FAILED, at__date=today
+        ).count()
+    if membership.role == Role.BUREAU_ADMIN:
+        context["schools"] = organisations.filter(depth__gt=membership.organisation.depth).exclude(
+            kind="division"
+        ).annotate(member_count=Count("memberships"))
+    return render(request, HOME_TEMPLATES[membership.role], context)

@@ -1,0 +1,78 @@
+"""Load the demo organisation tree and one account per role. Idempotent: a second run changes nothing."""
+
+import os
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core.audit import Actor
+from orgs import actions
+from orgs.choices import OrgKind
+from orgs.models import Membership, Organisation, User
+from orgs.roles import Role
+
+# (code, name, kind, parent code)
+ORGANISATIONS = [
+    ("demo-bureau", "示例区教育局", OrgKind.BUREAU, None),
+    ("demo-central", "示例区城关镇中心学校", OrgKind.CENTRAL_SCHOOL, "demo-bureau"),
+    ("demo-school-1", "示例区实验小学", OrgKind.SCHOOL, "demo-central"),
+    ("demo-school-1-lower", "实验小学低年级部", OrgKind.DIVISION, "demo-school-1"),
+    ("demo-school-1-upper", "实验小学高年级部", OrgKind.DIVISION, "demo-school-1"),
+    ("demo-school-2", "示例区第一中学", OrgKind.SCHOOL, "demo-central"),
+    ("demo-school-2-junior", "第一中学初中部", OrgKind.DIVISION, "demo-school-2"),
+    ("demo-school-2-senior", "第一中学高中部", OrgKind.DIVISION, "demo-school-2"),
+    ("demo-school-3", "示例区阳光幼儿园", OrgKind.KINDERGARTEN, "demo-central"),
+]
+
+# (username, name, organisation code, role)
+USERS = [
+    ("bureau_admin", "王建国", "demo-bureau", Role.BUREAU_ADMIN),
+    ("school1_leader", "李校长", "demo-school-1", Role.SCHOOL_LEADER),
+    ("school1_safety", "张安全", "demo-school-1", Role.SAFETY_OFFICE),
+    ("school1_duty", "赵值班", "demo-school-1", Role.DUTY_LEADER),
+    ("school1_gridlead", "陈楼长", "demo-school-1-lower", Role.GRID_LEADER),
+    ("school1_member", "刘老师", "demo-school-1-lower", Role.GRID_MEMBER),
+    ("school2_leader", "周校长", "demo-school-2", Role.SCHOOL_LEADER),
+    ("school2_safety", "吴安全", "demo-school-2", Role.SAFETY_OFFICE),
+    ("school2_duty", "郑值班", "demo-school-2", Role.DUTY_LEADER),
+    ("school2_gridlead", "孙楼长", "demo-school-2-junior", Role.GRID_LEADER),
+    ("school2_member", "钱老师", "demo-school-2-junior", Role.GRID_MEMBER),
+]
+
+
+class Command(BaseCommand):
+    help = "Load SafeGrid's demo data (idempotent). Password: $DEMO_PASSWORD or Demo@2026."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD") or "Demo@2026"
+        created = load_demo(password)
+        self.stdout.write(f"demo data: {created} new rows")
+        shown = "from DEMO_PASSWORD" if os.environ.get("DEMO_PASSWORD") else password
+        self.stdout.write(f"demo logins (password {shown}):")
+        for username, name, code, role in USERS:
+            self.stdout.write(f"  {username:<18} {name}  {Role(role).label} @ {code}")
+
+
+@transaction.atomic
+def load_demo(password: str) -> int:
+    actor = Actor.system()
+    created = 0
+    by_code = {}
+    for code, name, kind, parent_code in ORGANISATIONS:
+        organisation = Organisation.objects.filter(code=code).first()
+        if organisation is None:
+            organisation = actions.create_organisation(
+                actor, code=code, name=name, kind=kind, parent=by_code.get(parent_code)
+            )
+            created += 1
+        by_code[code] = organisation
+    for username, name, code, role in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            actions.create_user(actor, username=username, password=password, organisation=by_code[code],
+                                role=role, name=name, must_change_password=False)
+            created += 1
+        elif not Membership.objects.filter(user=user, organisation=by_code[code], role=role).exists():
+            actions.add_membership(actor, user, by_code[code], role)
+            created += 1
+    return created

@@ -1,0 +1,42 @@
+"""Roles (DOMAIN.md "Who uses it") and what each may do. Ranks order them, highest first."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BUREAU_ADMIN = "bureau_admin", _("教育局安全科")
+    SCHOOL_LEADER = "school_leader", _("学校领导")
+    SAFETY_OFFICE = "safety_office", _("安全办")
+    DUTY_LEADER = "duty_leader", _("值班领导")
+    GRID_LEADER = "grid_leader", _("网格长")
+    GRID_MEMBER = "grid_member", _("网格员")
+
+
+RANK = {
+    Role.BUREAU_ADMIN: 60,
+    Role.SCHOOL_LEADER: 50,
+    Role.SAFETY_OFFICE: 40,
+    Role.DUTY_LEADER: 30,
+    Role.GRID_LEADER: 20,
+    Role.GRID_MEMBER: 10,
+}
+
+
+class Capability(models.TextChoices):
+    VIEW_AUDIT = "view_audit", _("查看操作日志")
+    EXPORT_AUDIT = "export_audit", _("导出操作日志")
+    MANAGE_ORGS = "manage_orgs", _("管理组织")
+    MANAGE_USERS = "manage_users", _("管理账户")
+
+
+CAPABILITIES: dict[str, set[str]] = {
+    Capability.VIEW_AUDIT: {Role.BUREAU_ADMIN, Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
+    Capability.EXPORT_AUDIT: {Role.BUREAU_ADMIN, Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
+    Capability.MANAGE_ORGS: {Role.BUREAU_ADMIN, Role.SAFETY_OFFICE},
+    Capability.MANAGE_USERS: {Role.BUREAU_ADMIN, Role.SAFETY_OFFICE},
+}
+
+
+def roles_with(capability: str) -> set[str]:
+    return CAPABILITIES[capability]
