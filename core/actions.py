@@ -19,7 +19,7 @@ def create_object(actor: Actor, obj):
 @transaction.atomic
 def update_object(actor: Actor, obj, **values):
     """Apply `values` to a saved object; record only the fields that changed (nothing if none did)."""
-    before = snapshot(type(obj)._base_manager.get(pk=obj.pk))
+    before = snapshot(obj._meta.model._base_manager.get(pk=obj.pk))
     for name, value in values.items():
         setattr(obj, name, value)
     obj.full_clean()

@@ -73,7 +73,10 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     exclude = set(getattr(obj, "audit_exclude", ()))
     data = {}
     for field in obj._meta.concrete_fields:
-        if field.name in exclude or field.primary_key:
+        # Timestamps kept by the database itself add nothing: the entry has its own time.
+        if field.name in exclude or field.primary_key or getattr(field, "auto_now", False):
+            continue
+        if getattr(field, "auto_now_add", False):
             continue
         data[field.name] = _json_value(field.value_from_object(obj))
     return data

@@ -1,0 +1,101 @@
+"""Every URL that takes an object id answers 404 to a user of a sibling school.
+
+The walk enumerates the URL patterns themselves (web views and API endpoints alike), so a view
+added later is covered without touching this file; a scoped model added later must add a factory
+to core.testing.factories or the first test fails.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from core.tenancy import scoped_models
+from core.testing.factories import FACTORIES, school1_objects
+
+METHODS = ("get", "post", "patch", "delete")
+
+
+def _patterns(resolver=None, prefix=""):
+    """(route template, pattern) for every URL pattern, with the prefixes of its includes."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def _object_patterns():
+    found = []
+    for route, pattern in _patterns():
+        converters = getattr(pattern.pattern, "converters", {})
+        if converters:
+            found.append((route, converters))
+    return found
+
+
+def _url(route: str, converters: dict, value) -> str:
+    url = route
+    for name, converter in converters.items():
+        kind = type(converter).__name__.replace("Converter", "").lower()
+        url = url.replace(f"<{kind}:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return "/" + url.lstrip("^").rstrip("$")
+
+
+def _request(client, method: str, url: str):
+    if url.startswith("/api/") and method != "get":
+        return getattr(client, method)(url, data=json.dumps({}), content_type="application/json")
+    return getattr(client, method)(url)
+
+
+def _visible_ids(user) -> set[str]:
+    return {
+        str(pk) for model in scoped_models() for pk in model._default_manager.for_user(user).values_list("pk", flat=True)
+    }
+
+
+def test_every_scoped_model_has_a_walk_factory():
+    missing = [m._meta.label for m in scoped_models() if m not in FACTORIES]
+    assert not missing, f"add a factory to core/testing/factories.py for: {missing}"
+
+
+def test_there_are_object_urls_to_walk():
+    routes = [route for route, _c in _object_patterns()]
+    assert any(r.startswith("api/") for r in routes) and any(not r.startswith("api/") for r in routes)
+
+
+@pytest.mark.django_db
+def test_sibling_school_gets_404_from_every_object_url(cast, client):
+    objects = school1_objects(cast)
+    # Ids that name something the sibling may legitimately see (in any table) cannot prove anything.
+    charlie_sees = _visible_ids(cast.charlie)
+    candidates = sorted({str(o.pk) for o in objects} - charlie_sees, key=int)
+    assert candidates, "the fixture gives the walk no usable ids"
+
+    failures, unreached = [], []
+    for route, converters in _object_patterns():
+        client.force_login(cast.charlie, backend="django.contrib.auth.backends.ModelBackend")
+        for value in candidates:
+            url = _url(route, converters, value)
+            for method in METHODS:
+                status = _request(client, method, url).status_code
+                if status not in (404, 405):
+                    failures.append(f"{method.upper()} {url} as sibling-school user → {status}")
+        # The owner reaches the same URLs: proves the walk hit real objects, not dead ids.
+        client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+        reached = False
+        for value in candidates:
+            url = _url(route, converters, value)
+            statuses = (_request(client, method, url).status_code for method in METHODS)
+            status = next((s for s in statuses if s != 405), 405)
+            if status != 404 and status != 405:
+                reached = True
+                break
+        if not reached:
+            unreached.append(route)
+    assert not failures, "cross-tenant answers:\n" + "\n".join(failures)
+    assert not unreached, f"no school1 object reachable by its owner through: {unreached}"
