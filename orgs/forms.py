@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core import access
 
 from .models import Organisation, User
-from .roles import Capability, Role
+from .roles import Capability, Role, assignable_roles
 
 
 class LoginForm(AuthenticationForm):
@@ -53,6 +53,7 @@ class UserCreateForm(forms.ModelForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = access.scoped(user, Organisation, Capability.MANAGE_USERS)
+        self.fields["role"].choices = assignable_roles(user)
 
     def clean(self):
         data = super().clean()
@@ -79,6 +80,7 @@ class MembershipForm(forms.Form):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = access.scoped(user, Organisation, Capability.MANAGE_USERS)
+        self.fields["role"].choices = assignable_roles(user)
 
 
 class TokenForm(forms.Form):

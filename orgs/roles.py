@@ -40,3 +40,11 @@ CAPABILITIES: dict[str, set[str]] = {
 
 def roles_with(capability: str) -> set[str]:
     return CAPABILITIES[capability]
+
+
+def assignable_roles(user) -> list[tuple[str, str]]:
+    """Roles a user may hand out: none ranking above their own highest role."""
+    from core.tenancy import memberships_of
+
+    top = max((RANK[m.role] for m in memberships_of(user)), default=0)
+    return [(value, label) for value, label in Role.choices if RANK[value] <= top]

@@ -150,3 +150,13 @@ def test_admin_reset_forces_a_new_password(cast):
     actions.reset_password(Actor(user=cast.alice), cast.bob, "Temp#Pass2026")
     cast.bob.refresh_from_db()
     assert cast.bob.must_change_password
+
+
+def test_safety_office_cannot_hand_out_a_higher_role(cast, client_for):
+    client = client_for(cast.alice)
+    client.post(reverse("orgs:membership_add", args=[cast.bob.pk]),
+                {"organisation": cast.school1.pk, "role": "school_leader"})
+    assert not cast.bob.memberships.filter(role="school_leader").exists()
+    client.post(reverse("orgs:membership_add", args=[cast.bob.pk]),
+                {"organisation": cast.school1.pk, "role": "grid_leader"})
+    assert cast.bob.memberships.filter(role="grid_leader").exists()
