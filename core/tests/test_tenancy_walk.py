@@ -54,7 +54,9 @@ def _request(client, method: str, url: str):
 
 def _visible_ids(user) -> set[str]:
     return {
-        str(pk) for model in scoped_models() for pk in model._default_manager.for_user(user).values_list("pk", flat=True)
+        str(pk)
+        for model in scoped_models()
+        for pk in model._default_manager.for_user(user).values_list("pk", flat=True)
     }
 
 
