@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/safegrid
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint test-sqlite test-postgres messages worker clean
+.PHONY: setup run test lint test-sqlite test-postgres messages worker bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ test-postgres: $(VENV)/.installed
 	else \
 	  echo "== SKIPPING the PostgreSQL leg: no server at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL) =="; \
 	fi
+
+# Speed goals are measured here, not in timed tests: see bench/results.md.
+bench: $(VENV)/.installed
+	$(PY) bench/foundation.py
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts

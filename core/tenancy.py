@@ -9,8 +9,24 @@ whose role grants them (for example only school leaders and the safety office re
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
+
+
+def subtree_q(lookup: str, path: str) -> Q:
+    """Rows whose organisation path (reached by `lookup`) lies in the subtree at `path`.
+
+    Paths end with "/", and "0" is the character after "/": on SQLite, which compares bytewise,
+    the subtree is the range [path, path[:-1] + "0"), which its index answers (a LIKE prefix is a
+    scan there: 62 ms against 2 ms to count a school's 5,000 of 300,000 audit rows). PostgreSQL
+    compares by locale, so it keeps LIKE 'path%', served by Django's varchar_pattern_ops index.
+    """
+    if connection.vendor == "sqlite" and path.count("/") > 2:
+        return Q(**{f"{lookup}__gte": path, f"{lookup}__lt": path[:-1] + "0"})
+    # A root's subtree is (nearly) every row: SQLite, which has no range statistics, would read it
+    # through the path index and sort it (700 ms for a bureau's log page); LIKE lets it walk the
+    # ordering index instead and stop at the page's end.
+    return Q(**{f"{lookup}__startswith": path})
 
 
 def memberships_of(user) -> list:
@@ -70,7 +86,7 @@ class ScopedModel(models.Model):
     def scope_q(cls, paths: list[str]) -> Q:
         q = Q()
         for path in paths:
-            q |= Q(**{f"{cls.scope_path}__startswith": path})
+            q |= subtree_q(cls.scope_path, path)
         return q
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from core import access
+from core.tenancy import subtree_q
 
 from .models import Organisation, User
 from .roles import Capability, Role, assignable_roles
@@ -33,7 +34,7 @@ class OrganisationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         parents = access.scoped(user, Organisation, Capability.MANAGE_ORGS)
         if self.instance.pk:
-            parents = parents.exclude(path__startswith=self.instance.path)
+            parents = parents.exclude(subtree_q("path", self.instance.path))
         self.fields["parent"].queryset = parents
         self.fields["parent"].required = True
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import Audited
-from core.tenancy import ScopedManager, ScopedModel, ScopedQuerySet
+from core.tenancy import ScopedManager, ScopedModel, ScopedQuerySet, subtree_q
 
 from .choices import ALLOWED_PARENT_KINDS, SCHOOL_KINDS, Language, OrgKind
 from .roles import RANK, Role
@@ -80,7 +80,7 @@ class Organisation(Audited, ScopedModel):
         return [by_id[i] for i in ids if i in by_id]
 
     def descendants(self, include_self=True):
-        qs = Organisation.objects.filter(path__startswith=self.path)
+        qs = Organisation.objects.filter(subtree_q("path", self.path))
         return qs if include_self else qs.exclude(pk=self.pk)
 
     def is_within(self, other: Organisation) -> bool:
@@ -107,7 +107,7 @@ class Organisation(Audited, ScopedModel):
             Organisation.objects.filter(pk=self.pk).update(path=new_path, depth=depth)
             if old_path:
                 # Moved: rewrite the paths of the whole subtree in one pass.
-                for child in Organisation.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                for child in Organisation.objects.filter(subtree_q("path", old_path)).exclude(pk=self.pk):
                     child_path = new_path + child.path[len(old_path):]
                     Organisation.objects.filter(pk=child.pk).update(
                         path=child_path, depth=child_path.count("/") - 2
