@@ -11,6 +11,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     items = [(_("首页"), reverse("home"), "home")]
+    items.append((_("网格"), reverse("grids:grid_list"), "grids"))
+    items.append((_("盲区检查"), reverse("grids:coverage"), "coverage"))
+    items.append((_("场所"), reverse("campus:place_list"), "places"))
+    items.append((_("人员"), reverse("people:person_list"), "people"))
     items.append((_("组织"), reverse("orgs:organisation_list"), "organisations"))
     if user.has_capability(Capability.MANAGE_USERS):
         items.append((_("账户"), reverse("orgs:user_list"), "users"))

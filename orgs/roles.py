@@ -28,6 +28,8 @@ class Capability(models.TextChoices):
     EXPORT_AUDIT = "export_audit", _("导出操作日志")
     MANAGE_ORGS = "manage_orgs", _("管理组织")
     MANAGE_USERS = "manage_users", _("管理账户")
+    MANAGE_GRID = "manage_grid", _("管理网格、场所与人员")
+    VIEW_PHONE = "view_phone", _("查看完整手机号")
 
 
 CAPABILITIES: dict[str, set[str]] = {
@@ -35,6 +37,8 @@ CAPABILITIES: dict[str, set[str]] = {
     Capability.EXPORT_AUDIT: {Role.BUREAU_ADMIN, Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
     Capability.MANAGE_ORGS: {Role.BUREAU_ADMIN, Role.SAFETY_OFFICE},
     Capability.MANAGE_USERS: {Role.BUREAU_ADMIN, Role.SAFETY_OFFICE},
+    Capability.MANAGE_GRID: {Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
+    Capability.VIEW_PHONE: {Role.SAFETY_OFFICE},
 }
 
 

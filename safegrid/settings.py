@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "orgs",
+    "campus",
+    "people",
+    "grids",
     "dashboards",
 ]
 

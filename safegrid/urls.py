@@ -16,5 +16,8 @@ urlpatterns = [
     path("audit/export.xlsx", core_views.audit_export, name="audit_export"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("orgs.urls")),
+    path("", include("campus.urls")),
+    path("", include("people.urls")),
+    path("", include("grids.urls")),
     path("api/v1/", api.urls),
 ]

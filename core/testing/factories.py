@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
+from grids.models import Assignment, Grid, TimeSlot
 from orgs.models import ApiToken, Membership, Organisation, User
+from people.models import Person, Post, PostHolding, SchoolClass
 
 from .personas import Cast
+from .school import make_school
 
 
 def _audit_event(cast: Cast) -> AuditEvent:
@@ -23,7 +27,22 @@ def _token(cast: Cast) -> ApiToken:
     return ApiToken.issue(cast.alice, name="walk")[0]
 
 
+def _school(cast: Cast):
+    """The school grid of school1, built once per cast."""
+    if not hasattr(cast, "_school"):
+        cast._school = make_school(cast.school1)
+    return cast._school
+
+
 FACTORIES: dict[type, Callable[[Cast], object]] = {
+    Place: lambda cast: _school(cast).room101,
+    Person: lambda cast: _school(cast).wang,
+    Post: lambda cast: _school(cast).guard_post,
+    PostHolding: lambda cast: _school(cast).guard_holding,
+    SchoolClass: lambda cast: _school(cast).school_class,
+    Grid: lambda cast: _school(cast).class_grid,
+    Assignment: lambda cast: _school(cast).class_head,
+    TimeSlot: lambda cast: _school(cast).day_slot,
     Organisation: lambda cast: cast.division1,
     User: lambda cast: cast.bob,
     Membership: lambda cast: cast.bob.memberships.get(),

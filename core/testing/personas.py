@@ -3,7 +3,8 @@
 bureau  示例区教育局 ─ central 中心校 ─┬─ school1 实验小学 ─ division1 低年级部
                                      └─ school2 第一中学 ─ division2 初中部
 Personas: bureau_admin (bureau), alice (school1 safety office), bob (school1 grid member in
-division1), leader1 (school1 leader), charlie (school2 safety office, the sibling school's officer).
+division1), leader1 (school1 leader), duty1 (school1 duty leader: sees the whole school, manages
+nothing), charlie (school2 safety office, the sibling school's officer).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Cast:
     alice: User
     bob: User
     leader1: User
+    duty1: User
     charlie: User
 
 
@@ -59,5 +61,6 @@ def make_cast() -> Cast:
         alice=make_user("alice", school1, Role.SAFETY_OFFICE, name="艾丽"),
         bob=make_user("bob", division1, Role.GRID_MEMBER, name="鲍勃"),
         leader1=make_user("leader1", school1, Role.SCHOOL_LEADER, name="李校长"),
+        duty1=make_user("duty1", school1, Role.DUTY_LEADER, name="杜值班"),
         charlie=make_user("charlie", school2, Role.SAFETY_OFFICE, name="查理"),
     )

@@ -1,0 +1,33 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class GridKind(models.TextChoices):
+    LEADERSHIP = "leadership", _("领导网格")
+    DEPARTMENT = "department", _("部室网格")
+    CLASS = "class", _("班级网格")
+    BUILDING = "building", _("楼宇网格")
+    FLOOR = "floor", _("楼层网格")
+    OUTDOOR = "outdoor", _("室外网格")
+    TIME_AXIS = "time_axis", _("时间轴网格")
+    CUSTOM = "custom", _("自定义网格")
+
+
+class AssignmentRole(models.TextChoices):
+    FIRST = "first", _("第一责任人")
+    DIRECT = "direct", _("直接责任人")
+    SPECIFIC = "specific", _("具体责任人/网格员")
+    SAFETY_OFFICER = "safety_officer", _("安全员")
+    BUILDING_HEAD = "building_head", _("楼长")
+    GRID_HEAD = "grid_head", _("网格长")
+    POINT_HEAD = "point_head", _("网点长")
+    HEAD_TEACHER = "head_teacher", _("班主任")
+    MONITOR = "monitor", _("班长")
+
+
+# A student monitor helps but does not make a grid covered: someone on the staff must answer for it.
+COVERING_ROLES = {r for r in AssignmentRole if r != AssignmentRole.MONITOR}
+
+LEVEL_LABELS = {1: _("一级"), 2: _("二级"), 3: _("三级"), 4: _("四级")}
+
+WEEKDAY_LABELS = ["一", "二", "三", "四", "五", "六", "日"]
