@@ -31,3 +31,13 @@ COVERING_ROLES = {r for r in AssignmentRole if r != AssignmentRole.MONITOR}
 LEVEL_LABELS = {1: _("一级"), 2: _("二级"), 3: _("三级"), 4: _("四级")}
 
 WEEKDAY_LABELS = ["一", "二", "三", "四", "五", "六", "日"]
+
+
+class LetterTemplate(models.TextChoices):
+    """Responsibility letters are signed level by level (方案9)."""
+
+    LEADER_DEPUTY = "leader_deputy", _("校长与分管副校长")
+    DEPUTY_MIDDLE = "deputy_middle", _("分管副校长与中层干部")
+    MIDDLE_STAFF = "middle_staff", _("中层干部与班主任、教职工")
+    SAFETY_SERVICE = "safety_service", _("安全负责人与保安、食堂从业人员")
+    TEACHER_STUDENT = "teacher_student", _("班主任与学生")

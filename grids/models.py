@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import Audited
 from core.tenancy import ScopedManager, ScopedModel, ScopedQuerySet
 
-from .choices import LEVEL_LABELS, WEEKDAY_LABELS, AssignmentRole, GridKind
+from .choices import LEVEL_LABELS, WEEKDAY_LABELS, AssignmentRole, GridKind, LetterTemplate
 
 
 class TimeSlot(Audited, ScopedModel):
@@ -193,3 +193,49 @@ class Assignment(Audited, ScopedModel):
         for related in (self.person, self.post) if (self.person_id or self.post_id) else ():
             if related is not None and self.grid_id and related.organisation_id != self.grid.organisation_id:
                 raise ValidationError(_("责任人必须属于本学校。"))
+
+
+class ResponsibilityLetter(Audited, ScopedModel):
+    """A responsibility letter (安全责任状) for one academic year, between two parties of adjacent
+    levels: the issuer (甲方, the upper level) and the signer (乙方). Each signs in the app with a
+    typed name; the time and client IP are kept."""
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    academic_year = models.CharField(_("学年"), max_length=9, help_text=_("如 2026-2027"))
+    template = models.CharField(_("责任状类型"), max_length=20, choices=LetterTemplate.choices)
+    grid = models.ForeignKey(Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="letters")
+    assignment = models.ForeignKey(Assignment, verbose_name=_("责任分工"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="letters")
+    issuer = models.ForeignKey("people.Person", verbose_name=_("甲方"), on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey("people.Person", verbose_name=_("乙方"), on_delete=models.PROTECT,
+                               related_name="letters")
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("正文"))
+    issuer_signed_name = models.CharField(_("甲方签名"), max_length=50, blank=True)
+    issuer_signed_at = models.DateTimeField(_("甲方签署时间"), null=True, blank=True)
+    issuer_signed_ip = models.GenericIPAddressField(_("甲方签署IP"), null=True, blank=True)
+    signer_signed_name = models.CharField(_("乙方签名"), max_length=50, blank=True)
+    signer_signed_at = models.DateTimeField(_("乙方签署时间"), null=True, blank=True)
+    signer_signed_ip = models.GenericIPAddressField(_("乙方签署IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("安全责任状")
+        verbose_name_plural = _("安全责任状")
+        ordering = ["organisation", "academic_year", "template", "signer"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "academic_year", "template", "issuer", "signer"],
+                                    name="letter_unique_per_year_and_parties"),
+        ]
+        indexes = [models.Index(fields=["organisation", "academic_year", "template"], name="letter_year_template")]
+
+    def __str__(self):
+        return f"{self.academic_year} {self.title}（{self.issuer.name} — {self.signer.name}）"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.issuer_signed_at is not None and self.signer_signed_at is not None

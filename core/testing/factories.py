@@ -11,7 +11,7 @@ from collections.abc import Callable
 from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
-from grids.models import Assignment, Grid, TimeSlot
+from grids.models import Assignment, Grid, ResponsibilityLetter, TimeSlot
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
 
@@ -21,6 +21,13 @@ from .school import make_school
 
 def _audit_event(cast: Cast) -> AuditEvent:
     return record(Actor(user=cast.alice), AuditAction.UPDATE, cast.division1, changes={"name": ["a", "b"]})
+
+
+def _letter(cast: Cast) -> ResponsibilityLetter:
+    school = _school(cast)
+    return ResponsibilityLetter.objects.create(
+        organisation=cast.school1, academic_year="2026-2027", template="middle_staff", grid=school.class_grid,
+        assignment=school.class_head, issuer=school.li, signer=school.wang, title="班主任安全责任状", body="……")
 
 
 def _token(cast: Cast) -> ApiToken:
@@ -43,6 +50,7 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     Grid: lambda cast: _school(cast).class_grid,
     Assignment: lambda cast: _school(cast).class_head,
     TimeSlot: lambda cast: _school(cast).day_slot,
+    ResponsibilityLetter: _letter,
     Organisation: lambda cast: cast.division1,
     User: lambda cast: cast.bob,
     Membership: lambda cast: cast.bob.memberships.get(),
