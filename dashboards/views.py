@@ -40,6 +40,10 @@ def home(request):
         context["recent_events"] = events.select_related("organisation")[:8]
         # A range on `at`, not at__date: a function of the column would scan the whole log.
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
+    if membership.organisation.kind != "bureau" and membership.role in (Role.SCHOOL_LEADER, Role.SAFETY_OFFICE):
+        from grids.views import school_coverage_counts
+
+        context["coverage"] = school_coverage_counts(membership.organisation)
     if membership.role == Role.BUREAU_ADMIN:
         context["schools"] = organisations.filter(depth__gt=membership.organisation.depth).exclude(
             kind="division"

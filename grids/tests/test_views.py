@@ -162,3 +162,21 @@ def test_bureau_admin_picks_a_school_for_coverage(cast, school, client_for):
 
 def test_coverage_of_another_tenant_is_404(cast, school, client_for):
     assert client_for(cast.charlie).get(reverse("grids:coverage"), {"org": cast.school1.pk}).status_code == 404
+
+
+def test_school_home_page_shows_coverage_counts(cast, school, client_for):
+    from core.actions import create_object
+    from core.audit import Actor
+    from people.models import Person
+
+    assert "未发现盲区" in client_for(cast.alice).get("/").content.decode()
+    create_object(Actor(), Person(organisation=cast.school1, name="周老师", staff_no="T009", category="staff"))
+    page = client_for(cast.alice).get("/").content.decode()
+    assert "教职工无安全责任" in page
+
+
+def test_school_home_page_query_count_is_bounded(cast, school, client_for, django_assert_max_num_queries):
+    client = client_for(cast.alice)
+    client.get("/")
+    with django_assert_max_num_queries(22):
+        client.get("/")
