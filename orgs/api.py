@@ -1,19 +1,19 @@
 """API resources: organisations, users and memberships. Same scoping and actions as the web UI."""
 
-from __future__ import annotations
-
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from core import access
-from core.api import ErrorOut, Pagination
+from core.api import ErrorOut, Pagination, ValidationErrorOut, model_validation_error
 from core.audit import Actor
 
 from . import actions
+from .choices import OrgKind
 from .models import Membership, Organisation, User
 from .roles import Capability
 
@@ -37,7 +37,7 @@ class OrganisationOut(Schema):
 class OrganisationIn(Schema):
     name: str
     code: str
-    kind: str
+    kind: OrgKind
     parent_id: int
     address: str = ""
     phone: str = ""
@@ -55,18 +55,7 @@ class OrganisationFilter(FilterSchema):
     kind: str | None = None
     parent_id: int | None = None
     code: str | None = None
-    q: str | None = Field(None, q="name__icontains")
-
-
-class ValidationErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
-
-
-def _validation_error(exc: ValidationError):
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    first = next(iter(errors.items()))
-    return 422, {"detail": f"{first[0]}: {first[1][0]}", "errors": errors}
+    q: Annotated[str | None, FilterLookup("name__icontains")] = None
 
 
 @router.get("/organisations", response=list[OrganisationOut])
@@ -88,21 +77,15 @@ def create_organisation(request, data: OrganisationIn):
     try:
         organisation = actions.create_organisation(Actor.from_request(request), parent=parent, **values)
     except ValidationError as exc:
-        return _validation_error(exc)
-    return 201, organisation
+        return model_validation_error(exc, parent="parent_id")
+    return Status(201, organisation)
 
 
 @router.patch("/organisations/{org_id}", response={200: OrganisationOut, 404: ErrorOut, 403: ErrorOut,
                                                    422: ValidationErrorOut})
 def update_organisation(request, org_id: int, data: OrganisationPatch):
     organisation = access.get_for_user(request.user, Organisation, Capability.MANAGE_ORGS, pk=org_id)
-    try:
-        organisation = actions.update_organisation(
-            Actor.from_request(request), organisation, **data.dict(exclude_unset=True)
-        )
-    except ValidationError as exc:
-        return _validation_error(exc)
-    return 200, organisation
+    return actions.update_organisation(Actor.from_request(request), organisation, **data.dict(exclude_unset=True))
 
 
 class MembershipOut(Schema):
@@ -129,7 +112,7 @@ class UserOut(Schema):
 
 
 class UserFilter(FilterSchema):
-    q: str | None = Field(None, q=["username__icontains", "name__icontains"])
+    q: Annotated[str | None, FilterLookup(["username__icontains", "name__icontains"])] = None
     is_active: bool | None = None
 
 
@@ -164,7 +147,8 @@ class MembershipFilter(FilterSchema):
 @router.get("/memberships", response=list[MembershipOut], tags=["users"])
 @paginate(Pagination)
 def list_memberships(request, filters: Query[MembershipFilter]):
-    return filters.filter(access.scoped(request.user, Membership))
+    # The model's ordering (organisation, role) ties between colleagues: pk keeps pages stable.
+    return filters.filter(access.scoped(request.user, Membership)).order_by("organisation__path", "role", "pk")
 
 
 @router.get("/memberships/{membership_id}", response={200: MembershipOut, 404: ErrorOut}, tags=["users"])
