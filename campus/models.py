@@ -69,7 +69,7 @@ class Place(Audited, ScopedModel):
     def clean(self):
         super().clean()
         parent_kind = self.parent.kind if self.parent_id else None
-        if self.kind and parent_kind not in ALLOWED_PARENT_KINDS[self.kind]:
+        if self.kind in ALLOWED_PARENT_KINDS and parent_kind not in ALLOWED_PARENT_KINDS[self.kind]:
             raise ValidationError({"parent": _("“%(kind)s”不能设在“%(parent)s”之下。") % {
                 "kind": PlaceKind(self.kind).label,
                 "parent": PlaceKind(parent_kind).label if parent_kind else _("顶层")}})

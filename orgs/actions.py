@@ -71,12 +71,15 @@ def change_password(actor: Actor, user: User, new_password: str) -> None:
 
 @transaction.atomic
 def reset_password(actor: Actor, user: User, temporary_password: str) -> None:
-    """An administrator sets a temporary password; the user must change it at next login."""
+    """An administrator sets a temporary password; the user must change it at next login, and
+    every API token issued under the old password is revoked."""
     validate_password(temporary_password, user)
     user.set_password(temporary_password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     record(actor, AuditAction.PASSWORD_CHANGE, user, changes={"must_change_password": [False, True]})
+    for token in ApiToken.objects.active().filter(user=user):
+        revoke_token(actor, token)
 
 
 def set_user_language(actor: Actor, user: User, language: str) -> None:

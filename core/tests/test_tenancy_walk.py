@@ -46,10 +46,58 @@ def _url(route: str, converters: dict, value) -> str:
     return "/" + url.lstrip("^").rstrip("$")
 
 
-def _request(client, method: str, url: str):
+def _example(schema: dict, components: dict, value):
+    """A value that satisfies a JSON schema: ids are the walked id, so the endpoint reaches its lookup."""
+    if "$ref" in schema:
+        return _example(components[schema["$ref"].rsplit("/", 1)[-1]], components, value)
+    if "anyOf" in schema:
+        return _example(next(s for s in schema["anyOf"] if s.get("type") != "null"), components, value)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: _example(prop, components, value) for name, prop in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [_example(schema["items"], components, value)]
+    if kind == "integer":
+        return int(value)
+    if kind == "boolean":
+        return False
+    return {"date": "2026-10-01", "date-time": "2026-10-01T08:00:00+08:00", "time": "08:00:00"}.get(
+        schema.get("format"), "walk")
+
+
+def _api_bodies() -> dict[tuple[str, str], dict]:
+    """(OpenAPI path, method) → the request body schema of every API operation that takes one."""
+    from core.api import api
+
+    schema = api.get_openapi_schema()
+    bodies = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body:
+                bodies[(path, method)] = body
+    return bodies, schema.get("components", {}).get("schemas", {})
+
+
+def _request(client, method: str, url: str, route: str = "", value=None):
     if url.startswith("/api/") and method != "get":
-        return getattr(client, method)(url, data=json.dumps({}), content_type="application/json")
+        bodies, components = _api_bodies_cached()
+        openapi_path = "/" + route.replace("<", "{").replace(">", "}")
+        body = bodies.get((openapi_path, method))
+        data = _example(body, components, value) if body else {}
+        return getattr(client, method)(url, data=json.dumps(data), content_type="application/json")
     return getattr(client, method)(url)
+
+
+_BODIES = {}
+
+
+def _api_bodies_cached():
+    if not _BODIES:
+        _BODIES["value"] = _api_bodies()
+    return _BODIES["value"]
 
 
 def _visible_ids(user) -> set[str]:
@@ -97,7 +145,7 @@ def test_sibling_school_gets_404_from_every_object_url(cast, client):
         for value in candidates:
             url = _url(route, converters, value)
             for method in METHODS:
-                status = _request(client, method, url).status_code
+                status = _request(client, method, url, route, value).status_code
                 if status not in (404, 405):
                     failures.append(f"{method.upper()} {url} as sibling-school user → {status}")
         # The owner reaches the same URLs: proves the walk hit real objects, not dead ids.
@@ -105,7 +153,7 @@ def test_sibling_school_gets_404_from_every_object_url(cast, client):
         reached = False
         for value in candidates:
             url = _url(route, converters, value)
-            statuses = (_request(client, method, url).status_code for method in METHODS)
+            statuses = (_request(client, method, url, route, value).status_code for method in METHODS)
             status = next((s for s in statuses if s != 405), 405)
             if status != 404 and status != 405:
                 reached = True

@@ -160,3 +160,10 @@ def test_safety_office_cannot_hand_out_a_higher_role(cast, client_for):
     client.post(reverse("orgs:membership_add", args=[cast.bob.pk]),
                 {"organisation": cast.school1.pk, "role": "grid_leader"})
     assert cast.bob.memberships.filter(role="grid_leader").exists()
+
+
+def test_admin_reset_revokes_api_tokens(cast):
+    token, _raw = actions.issue_token(Actor(user=cast.bob), cast.bob)
+    actions.reset_password(Actor(user=cast.alice), cast.bob, "Temp#Pass2026")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
