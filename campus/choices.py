@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PlaceKind(models.TextChoices):
     BUILDING = "building", _("楼宇")
     OUTDOOR = "outdoor", _("室外区域")
     FLOOR = "floor", _("楼层")
-    ROOM = "room", _("场所")
+    ROOM = "room", pgettext_lazy("place kind", "场所")
 
 
 # Areas are the roots of a school's place tree; floors sit in buildings; rooms and zones sit on

@@ -25,3 +25,18 @@ def form_page(request, form, *, save: Callable, title: str, success: Callable, c
             messages.success(request, _("已保存。"))
             return redirect(success(obj))
     return render(request, template, {"form": form, "title": title, "cancel_url": cancel_url, **(context or {})})
+
+
+def join_messages(messages_list) -> str:
+    return _("；").join(str(m) for m in messages_list)
+
+
+def errors_text(error) -> str:
+    """One line naming each bad field and why, from a bound form or a ValidationError."""
+    if isinstance(error, ValidationError):
+        return join_messages(error.messages)
+    parts = []
+    for field, errors in error.errors.items():
+        label = error.fields[field].label if field in error.fields else ""
+        parts.append(_("%(field)s：%(error)s") % {"field": label, "error": errors[0]} if label else errors[0])
+    return join_messages(parts)

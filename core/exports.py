@@ -52,4 +52,4 @@ def audit_workbook_response(actor: Actor, events) -> HttpResponse:
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return workbook_response(actor, f"audit-{stamp}.xlsx", _("操作日志"), headers, rows(),
-                             object_type="core.auditevent", description=_("操作日志导出"))
+                             object_type="core.auditevent", description="audit log")

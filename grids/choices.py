@@ -30,7 +30,10 @@ COVERING_ROLES = {r for r in AssignmentRole if r != AssignmentRole.MONITOR}
 
 LEVEL_LABELS = {1: _("一级"), 2: _("二级"), 3: _("三级"), 4: _("四级")}
 
+# How people write weekdays in workbooks (一至五, 六、日); WEEKDAY_NAMES is what pages show.
 WEEKDAY_LABELS = ["一", "二", "三", "四", "五", "六", "日"]
+WEEKDAY_NAMES = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
+LIST_SEPARATOR = _("、")
 
 
 class LetterTemplate(models.TextChoices):

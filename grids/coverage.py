@@ -26,7 +26,7 @@ from core.tenancy import subtree_q
 from people.choices import RESPONSIBLE_CATEGORIES, PersonStatus
 from people.models import Person, Post, PostHolding
 
-from .choices import COVERING_ROLES, WEEKDAY_LABELS
+from .choices import COVERING_ROLES, LIST_SEPARATOR, WEEKDAY_NAMES
 from .models import Assignment, Grid, TimeSlot
 
 DEFAULT_DAYS = 30
@@ -117,7 +117,7 @@ def format_ranges(ranges) -> str:
              for a, b in ranges[:4]]
     if len(ranges) > 4:
         parts.append(_("等%(n)d段") % {"n": len(ranges)})
-    return "、".join(parts)
+    return str(LIST_SEPARATOR).join(parts)
 
 
 def _days_of(active_start, active_end, start, n) -> set[int]:
@@ -132,7 +132,7 @@ def _minutes_label(minute: int, *, end: bool = False) -> str:
     day, rest = divmod(minute, 1440)
     if end and rest == 0:
         day, rest = day - 1, 1440
-    return f"周{WEEKDAY_LABELS[day % 7]} {rest // 60:02d}:{rest % 60:02d}"
+    return f"{WEEKDAY_NAMES[day % 7]} {rest // 60:02d}:{rest % 60:02d}"
 
 
 def _subtract(window: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:

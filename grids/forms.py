@@ -7,7 +7,7 @@ from orgs.roles import Capability
 from people.forms import DATE
 from people.models import Person, Post
 
-from .choices import WEEKDAY_LABELS
+from .choices import WEEKDAY_NAMES
 from .models import Assignment, Grid, TimeSlot
 
 
@@ -58,7 +58,7 @@ class TimeSlotForm(ScopedModelForm):
     capability = Capability.MANAGE_GRID
     weekdays = forms.MultipleChoiceField(
         label=_("星期"), widget=forms.CheckboxSelectMultiple,
-        choices=[(str(i + 1), f"周{label}") for i, label in enumerate(WEEKDAY_LABELS)],
+        choices=[(str(i + 1), name) for i, name in enumerate(WEEKDAY_NAMES)],
     )
 
     class Meta:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import Audited
 from core.tenancy import ScopedManager, ScopedModel, ScopedQuerySet
 
-from .choices import LEVEL_LABELS, WEEKDAY_LABELS, AssignmentRole, GridKind, LetterTemplate
+from .choices import LEVEL_LABELS, LIST_SEPARATOR, WEEKDAY_NAMES, AssignmentRole, GridKind, LetterTemplate
 
 
 class TimeSlot(Audited, ScopedModel):
@@ -42,7 +42,7 @@ class TimeSlot(Audited, ScopedModel):
 
     @property
     def weekdays_label(self) -> str:
-        return "、".join(f"周{WEEKDAY_LABELS[int(d) - 1]}" for d in self.weekdays)
+        return str(LIST_SEPARATOR).join(str(WEEKDAY_NAMES[int(d) - 1]) for d in self.weekdays)
 
     def minutes(self) -> list[tuple[int, int]]:
         """The slot as [start, end) minute ranges of the week (Monday 00:00 = 0), midnight split."""

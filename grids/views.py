@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.actions import save_form
 from core.audit import Actor
-from core.crud import form_page
+from core.crud import errors_text, form_page
 from core.exports import workbook_response
 from orgs.choices import OrgKind
 from orgs.models import Organisation
@@ -111,14 +111,6 @@ def grid_edit(request, pk):
                      cancel_url=reverse("grids:grid_detail", args=[pk]))
 
 
-def _form_errors(form) -> str:
-    parts = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        parts.append(f"{label}：{errors[0]}" if label else errors[0])
-    return "；".join(parts)
-
-
 @login_required
 @require_POST
 def assignment_add(request, pk):
@@ -131,9 +123,9 @@ def assignment_add(request, pk):
                            end=data["end"], person=data["person"], post=data["post"])
             messages.success(request, _("已添加责任人。"))
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, errors_text(exc))
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, errors_text(form))
     return redirect("grids:grid_detail", pk=grid.pk)
 
 
@@ -147,9 +139,9 @@ def assignment_end(request, pk):
             actions.end_assignment(Actor.from_request(request), assignment, form.cleaned_data["end"])
             messages.success(request, _("已结束该责任分工。"))
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, errors_text(exc))
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, errors_text(form))
     return redirect("grids:grid_detail", pk=assignment.grid_id)
 
 
@@ -238,14 +230,13 @@ def coverage_export(request):
     organisation, _form, result = _coverage_for(request)
     if organisation is None:
         raise Http404
-    rows = ([f.kind_label, f.subject, f.reason, "、".join(f"{a}~{b}" for a, b in f.days),
+    rows = ([f.kind_label, f.subject, f.reason, coverage.format_ranges(f.days),
              request.build_absolute_uri(f.url)] for f in result.findings)
     return workbook_response(
         Actor.from_request(request), f"coverage-{organisation.code}-{result.start:%Y%m%d}.xlsx", _("盲区检查"),
         [_("类别"), _("对象"), _("原因"), _("日期"), _("处理链接")], rows, object_type="grids.coverage",
         organisation=organisation,
-        description=_("盲区检查导出 %(org)s %(start)s至%(end)s") % {
-            "org": organisation.name, "start": result.start, "end": result.end})
+        description=f"coverage {organisation.code} {result.start:%Y-%m-%d}..{result.end:%Y-%m-%d}")
 
 
 def school_coverage_counts(organisation, today: datetime.date | None = None) -> dict:

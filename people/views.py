@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.actions import save_form
 from core.audit import Actor
-from core.crud import form_page
+from core.crud import errors_text, form_page
 from core.paging import page_context
 from grids.models import Assignment
 from orgs.roles import Capability
@@ -136,10 +136,9 @@ def post_holding_add(request, pk):
                               form.cleaned_data["start"], form.cleaned_data["end"])
             messages.success(request, _("已添加任职人员。"))
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, errors_text(exc))
     else:
-        messages.error(request, _("请选择人员并填写开始日期：%(errors)s") % {
-            "errors": "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields)})
+        messages.error(request, errors_text(form))
     return redirect("people:post_detail", pk=post.pk)
 
 
@@ -153,7 +152,7 @@ def post_holding_end(request, pk):
             actions.end_post_holding(Actor.from_request(request), holding, form.cleaned_data["end"])
             messages.success(request, _("已结束任职。"))
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, errors_text(exc))
     else:
         messages.error(request, _("请填写结束日期。"))
     return redirect("people:post_detail", pk=holding.post_id)
