@@ -60,6 +60,7 @@ test-postgres: $(VENV)/.installed
 # Speed goals are measured here, not in timed tests: see bench/results.md.
 bench: $(VENV)/.installed
 	$(PY) bench/foundation.py
+	$(PY) bench/coverage.py
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts
