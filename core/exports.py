@@ -43,7 +43,7 @@ def audit_workbook_response(actor: Actor, events) -> HttpResponse:
     def rows():
         for e in events.iterator(chunk_size=2000):
             yield [
-                timezone.localtime(e.at, tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name,
+                timezone.localtime(e.at, tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label,
                 e.organisation.name if e.organisation else "", e.get_action_display(), e.object_type,
                 e.object_id, e.object_repr,
                 "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in e.changes.items()) if e.changes else "",

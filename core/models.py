@@ -79,6 +79,11 @@ class AuditEvent(ScopedModel):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_action_display()} {self.object_repr}"
 
+    @property
+    def actor_label(self) -> str:
+        """The actor as shown: commands and background tasks read as 系统 (stored language-neutral)."""
+        return str(_("系统")) if self.actor_id is None and self.actor_name == "system" else self.actor_name
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionDenied("The audit log is append-only.")
