@@ -21,6 +21,23 @@ HOME_TEMPLATES = {
 }
 
 
+def my_assignments(user):
+    """What the signed-in person answers for today: their own assignments and their posts'."""
+    from django.db.models import Q
+
+    from grids.models import Assignment
+    from people.models import PostHolding
+
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    if person is None:
+        return []
+    today = timezone.localdate()
+    posts = PostHolding.objects.filter(person=person, start__lte=today).filter(
+        Q(end__isnull=True) | Q(end__gte=today)).values("post_id")
+    return list(access.scoped(user, Assignment).active_on(today).filter(Q(person=person) | Q(post__in=posts))
+                .select_related("grid", "post").order_by("grid__level", "grid__name"))
+
+
 @login_required
 def home(request):
     user = request.user
@@ -44,6 +61,7 @@ def home(request):
         from grids.views import school_coverage_counts
 
         context["coverage"] = school_coverage_counts(membership.organisation)
+    context["my_assignments"] = my_assignments(user)
     if membership.role == Role.BUREAU_ADMIN:
         context["schools"] = organisations.filter(depth__gt=membership.organisation.depth).exclude(
             kind="division"

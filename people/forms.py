@@ -15,7 +15,8 @@ class PersonForm(ScopedModelForm):
 
     class Meta:
         model = Person
-        fields = ["organisation", "name", "staff_no", "category", "department", "title", "phone", "status", "left_on"]
+        fields = ["organisation", "name", "staff_no", "category", "department", "title", "phone", "status", "left_on",
+                  "user"]
         widgets = {"left_on": DATE}
 
 

@@ -180,3 +180,18 @@ def test_school_home_page_query_count_is_bounded(cast, school, client_for, djang
     client.get("/")
     with django_assert_max_num_queries(22):
         client.get("/")
+
+
+def test_a_grid_member_sees_the_grids_they_answer_for(cast, school, client_for):
+    from core.actions import update_object
+    from core.audit import Actor
+
+    update_object(Actor(), school.zhao, user=cast.duty1)  # the guard, through the post 保安
+    update_object(Actor(), school.wang, user=cast.leader1)
+    def my_grids(user):
+        page = client_for(user).get("/").content.decode()
+        return page.split("我负责的网格", 1)[1].split("</div>", 1)[0]
+
+    assert "操场网格" in my_grids(cast.duty1)
+    mine = my_grids(cast.leader1)
+    assert "一年级1班" in mine and "一层网格" in mine and "操场网格" not in mine
