@@ -7,9 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import access
-from core.actions import save_form
-from core.audit import Actor
-from core.crud import form_page
+from core.crud import edit_page
 from core.paging import page_context
 from orgs.roles import Capability
 
@@ -55,8 +53,7 @@ def place_create(request):
     if request.GET.get("parent"):
         parent = access.get_for_user(request.user, Place, pk=request.GET["parent"])
         initial = {"parent": parent, "organisation": parent.organisation}
-    form = PlaceForm(request.POST or None, user=request.user, initial=initial)
-    return form_page(request, form, save=lambda f: save_form(Actor.from_request(request), f), title=_("新增场所"),
+    return edit_page(request, PlaceForm, title=_("新增场所"), initial=initial,
                      success=lambda o: reverse("campus:place_detail", args=[o.pk]),
                      cancel_url=reverse("campus:place_list"))
 
@@ -64,8 +61,6 @@ def place_create(request):
 @login_required
 def place_edit(request, pk):
     place = access.get_for_user(request.user, Place, Capability.MANAGE_GRID, pk=pk)
-    form = PlaceForm(request.POST or None, user=request.user, instance=place)
-    return form_page(request, form, save=lambda f: save_form(Actor.from_request(request), f),
-                     title=_("编辑场所：%(name)s") % {"name": place.full_name},
+    return edit_page(request, PlaceForm, instance=place, title=_("编辑场所：%(name)s") % {"name": place.full_name},
                      success=lambda o: reverse("campus:place_detail", args=[o.pk]),
                      cancel_url=reverse("campus:place_detail", args=[pk]))

@@ -27,6 +27,33 @@ def form_page(request, form, *, save: Callable, title: str, success: Callable, c
     return render(request, template, {"form": form, "title": title, "cancel_url": cancel_url, **(context or {})})
 
 
+def edit_page(request, form_class, *, title: str, success: Callable, cancel_url: str, instance=None,
+              initial=None, save: Callable | None = None, **options):
+    """Create (no instance) or edit a scoped object through its ScopedModelForm; audited by default
+    through core.actions.save_form."""
+    from .actions import save_form
+    from .audit import Actor
+
+    form = form_class(request.POST or None, user=request.user, instance=instance, initial=initial or {})
+    return form_page(request, form, save=save or (lambda f: save_form(Actor.from_request(request), f)),
+                     title=title, success=success, cancel_url=cancel_url, **options)
+
+
+def run_action(request, form, action: Callable, done: str) -> bool:
+    """A small POST (add a holder, end an assignment): run `action(cleaned_data)` when the form is
+    valid; the outcome, or why not, becomes a message. True when it ran."""
+    if not form.is_valid():
+        messages.error(request, errors_text(form))
+        return False
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, errors_text(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
 def join_messages(messages_list) -> str:
     return _("；").join(str(m) for m in messages_list)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import access
-from core.actions import save_form
 from core.audit import Actor
-from core.crud import errors_text, form_page
+from core.crud import edit_page, form_page, run_action
 from core.exports import workbook_response
 from orgs.choices import OrgKind
 from orgs.models import Organisation
@@ -96,8 +93,7 @@ def grid_create(request):
     if request.GET.get("parent"):
         parent = access.get_for_user(request.user, Grid, pk=request.GET["parent"])
         initial = {"parent": parent, "organisation": parent.organisation}
-    form = GridForm(request.POST or None, user=request.user, initial=initial)
-    return form_page(request, form, save=_save_grid(request), title=_("新增网格"),
+    return edit_page(request, GridForm, title=_("新增网格"), initial=initial, save=_save_grid(request),
                      success=lambda g: reverse("grids:grid_detail", args=[g.pk]),
                      cancel_url=reverse("grids:grid_list"))
 
@@ -105,9 +101,8 @@ def grid_create(request):
 @login_required
 def grid_edit(request, pk):
     grid = access.get_for_user(request.user, Grid, Capability.MANAGE_GRID, pk=pk)
-    form = GridForm(request.POST or None, user=request.user, instance=grid)
-    return form_page(request, form, save=_save_grid(request), title=_("编辑网格：%(name)s") % {"name": grid.name},
-                     success=lambda g: reverse("grids:grid_detail", args=[g.pk]),
+    return edit_page(request, GridForm, instance=grid, title=_("编辑网格：%(name)s") % {"name": grid.name},
+                     save=_save_grid(request), success=lambda g: reverse("grids:grid_detail", args=[g.pk]),
                      cancel_url=reverse("grids:grid_detail", args=[pk]))
 
 
@@ -115,17 +110,8 @@ def grid_edit(request, pk):
 @require_POST
 def assignment_add(request, pk):
     grid = access.get_for_user(request.user, Grid, Capability.MANAGE_GRID, pk=pk)
-    form = AssignmentForm(request.POST, user=request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.assign(Actor.from_request(request), grid, role=data["role"], start=data["start"],
-                           end=data["end"], person=data["person"], post=data["post"])
-            messages.success(request, _("已添加责任人。"))
-        except ValidationError as exc:
-            messages.error(request, errors_text(exc))
-    else:
-        messages.error(request, errors_text(form))
+    run_action(request, AssignmentForm(request.POST, user=request.user),
+               lambda data: actions.assign(Actor.from_request(request), grid, **data), _("已添加责任人。"))
     return redirect("grids:grid_detail", pk=grid.pk)
 
 
@@ -133,15 +119,9 @@ def assignment_add(request, pk):
 @require_POST
 def assignment_end(request, pk):
     assignment = access.get_for_user(request.user, Assignment, Capability.MANAGE_GRID, pk=pk)
-    form = EndAssignmentForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.end_assignment(Actor.from_request(request), assignment, form.cleaned_data["end"])
-            messages.success(request, _("已结束该责任分工。"))
-        except ValidationError as exc:
-            messages.error(request, errors_text(exc))
-    else:
-        messages.error(request, errors_text(form))
+    run_action(request, EndAssignmentForm(request.POST),
+               lambda data: actions.end_assignment(Actor.from_request(request), assignment, data["end"]),
+               _("已结束该责任分工。"))
     return redirect("grids:grid_detail", pk=assignment.grid_id)
 
 
@@ -178,17 +158,14 @@ def timeslot_list(request):
 @login_required
 def timeslot_create(request):
     access.require_capability(request.user, Capability.MANAGE_GRID)
-    form = TimeSlotForm(request.POST or None, user=request.user)
-    return form_page(request, form, save=lambda f: save_form(Actor.from_request(request), f), title=_("新增时段"),
+    return edit_page(request, TimeSlotForm, title=_("新增时段"),
                      success=lambda o: reverse("grids:timeslot_list"), cancel_url=reverse("grids:timeslot_list"))
 
 
 @login_required
 def timeslot_edit(request, pk):
     slot = access.get_for_user(request.user, TimeSlot, Capability.MANAGE_GRID, pk=pk)
-    form = TimeSlotForm(request.POST or None, user=request.user, instance=slot)
-    return form_page(request, form, save=lambda f: save_form(Actor.from_request(request), f),
-                     title=_("编辑时段：%(name)s") % {"name": slot.name},
+    return edit_page(request, TimeSlotForm, instance=slot, title=_("编辑时段：%(name)s") % {"name": slot.name},
                      success=lambda o: reverse("grids:timeslot_list"), cancel_url=reverse("grids:timeslot_list"))
 
 

@@ -1,8 +1,6 @@
 """People, posts and classes."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import access
-from core.actions import save_form
 from core.audit import Actor
-from core.crud import errors_text, form_page
+from core.crud import edit_page, run_action
 from core.paging import page_context
 from grids.models import Assignment
 from orgs.roles import Capability
@@ -21,11 +18,6 @@ from orgs.roles import Capability
 from . import actions
 from .forms import EndDateForm, PersonFilterForm, PersonForm, PostForm, PostHoldingForm, SchoolClassForm
 from .models import Person, Post, PostHolding, SchoolClass
-
-
-def _save(request):
-    return lambda form: save_form(Actor.from_request(request), form)
-
 
 # --- people ----------------------------------------------------------------------------------
 
@@ -66,8 +58,7 @@ def person_detail(request, pk):
 @login_required
 def person_create(request):
     access.require_capability(request.user, Capability.MANAGE_GRID)
-    form = PersonForm(request.POST or None, user=request.user)
-    return form_page(request, form, save=_save(request), title=_("新增人员"),
+    return edit_page(request, PersonForm, title=_("新增人员"),
                      success=lambda o: reverse("people:person_detail", args=[o.pk]),
                      cancel_url=reverse("people:person_list"))
 
@@ -75,8 +66,7 @@ def person_create(request):
 @login_required
 def person_edit(request, pk):
     person = access.get_for_user(request.user, Person, Capability.MANAGE_GRID, pk=pk)
-    form = PersonForm(request.POST or None, user=request.user, instance=person)
-    return form_page(request, form, save=_save(request), title=_("编辑人员：%(name)s") % {"name": person.name},
+    return edit_page(request, PersonForm, instance=person, title=_("编辑人员：%(name)s") % {"name": person.name},
                      success=lambda o: reverse("people:person_detail", args=[o.pk]),
                      cancel_url=reverse("people:person_detail", args=[pk]))
 
@@ -110,8 +100,7 @@ def post_detail(request, pk):
 @login_required
 def post_create(request):
     access.require_capability(request.user, Capability.MANAGE_GRID)
-    form = PostForm(request.POST or None, user=request.user)
-    return form_page(request, form, save=_save(request), title=_("新增岗位"),
+    return edit_page(request, PostForm, title=_("新增岗位"),
                      success=lambda o: reverse("people:post_detail", args=[o.pk]),
                      cancel_url=reverse("people:post_list"))
 
@@ -119,8 +108,7 @@ def post_create(request):
 @login_required
 def post_edit(request, pk):
     post = access.get_for_user(request.user, Post, Capability.MANAGE_GRID, pk=pk)
-    form = PostForm(request.POST or None, user=request.user, instance=post)
-    return form_page(request, form, save=_save(request), title=_("编辑岗位：%(name)s") % {"name": post.name},
+    return edit_page(request, PostForm, instance=post, title=_("编辑岗位：%(name)s") % {"name": post.name},
                      success=lambda o: reverse("people:post_detail", args=[o.pk]),
                      cancel_url=reverse("people:post_detail", args=[pk]))
 
@@ -129,16 +117,10 @@ def post_edit(request, pk):
 @require_POST
 def post_holding_add(request, pk):
     post = access.get_for_user(request.user, Post, Capability.MANAGE_GRID, pk=pk)
-    form = PostHoldingForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            actions.hold_post(Actor.from_request(request), post, form.cleaned_data["person"],
-                              form.cleaned_data["start"], form.cleaned_data["end"])
-            messages.success(request, _("已添加任职人员。"))
-        except ValidationError as exc:
-            messages.error(request, errors_text(exc))
-    else:
-        messages.error(request, errors_text(form))
+    run_action(request, PostHoldingForm(request.POST, user=request.user),
+               lambda data: actions.hold_post(Actor.from_request(request), post, data["person"], data["start"],
+                                              data["end"]),
+               _("已添加任职人员。"))
     return redirect("people:post_detail", pk=post.pk)
 
 
@@ -146,15 +128,9 @@ def post_holding_add(request, pk):
 @require_POST
 def post_holding_end(request, pk):
     holding = access.get_for_user(request.user, PostHolding, Capability.MANAGE_GRID, pk=pk)
-    form = EndDateForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.end_post_holding(Actor.from_request(request), holding, form.cleaned_data["end"])
-            messages.success(request, _("已结束任职。"))
-        except ValidationError as exc:
-            messages.error(request, errors_text(exc))
-    else:
-        messages.error(request, _("请填写结束日期。"))
+    run_action(request, EndDateForm(request.POST),
+               lambda data: actions.end_post_holding(Actor.from_request(request), holding, data["end"]),
+               _("已结束任职。"))
     return redirect("people:post_detail", pk=holding.post_id)
 
 
@@ -172,14 +148,13 @@ def class_list(request):
 @login_required
 def class_create(request):
     access.require_capability(request.user, Capability.MANAGE_GRID)
-    form = SchoolClassForm(request.POST or None, user=request.user)
-    return form_page(request, form, save=_save(request), title=_("新增班级"),
+    return edit_page(request, SchoolClassForm, title=_("新增班级"),
                      success=lambda o: reverse("people:class_list"), cancel_url=reverse("people:class_list"))
 
 
 @login_required
 def class_edit(request, pk):
     school_class = access.get_for_user(request.user, SchoolClass, Capability.MANAGE_GRID, pk=pk)
-    form = SchoolClassForm(request.POST or None, user=request.user, instance=school_class)
-    return form_page(request, form, save=_save(request), title=_("编辑班级：%(name)s") % {"name": school_class},
+    return edit_page(request, SchoolClassForm, instance=school_class,
+                     title=_("编辑班级：%(name)s") % {"name": school_class},
                      success=lambda o: reverse("people:class_list"), cancel_url=reverse("people:class_list"))
