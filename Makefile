@@ -21,6 +21,7 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 1
 	$(PY) manage.py demo
 	@fc-list 2>/dev/null | grep -qi "noto.*cjk" || echo "note: Chinese fonts (Debian package fonts-noto-cjk) are missing: PDFs will lack Chinese glyphs. Carrying on."
+	@ldconfig -p 2>/dev/null | grep -q "libpango-1.0" || echo "note: Pango (Debian package libpango-1.0-0) is missing: PDF letters and maps cannot be printed. Carrying on."
 	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium (Debian package chromium) is missing: browser tests will be skipped. Carrying on."
 
 run: setup

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.actions import create_object, update_object
 from core.audit import Actor, AuditAction, record
 
+from . import letters
 from .models import Assignment, Grid
 
 
@@ -76,4 +77,5 @@ def handover(actor: Actor, assignment: Assignment, *, on: datetime.date, person=
         organisation=assignment.organisation, grid=assignment.grid, role=assignment.role, person=person, post=post,
         start=on + datetime.timedelta(days=1), end=original_end, handed_over_from=assignment,
     ))
+    letters.issue_for_successor(actor, successor)  # the successor is asked to sign the grid's letter
     return successor

@@ -171,8 +171,8 @@ def timeslot_edit(request, pk):
 
 # --- coverage ------------------------------------------------------------------------------------
 
-def coverage_organisation(request) -> Organisation | None:
-    """The school the coverage is about: ?org=, else the user's own school."""
+def school_from_request(request) -> Organisation | None:
+    """The school a page is about (coverage, map, letters): ?org=, else the user's own school."""
     if request.GET.get("org"):
         return access.get_for_user(request.user, Organisation, pk=request.GET["org"])
     membership = request.user.primary_membership()
@@ -182,7 +182,7 @@ def coverage_organisation(request) -> Organisation | None:
 
 
 def _coverage_for(request):
-    organisation = coverage_organisation(request)
+    organisation = school_from_request(request)
     form = CoverageForm(request.GET or None)
     start, days = timezone.localdate(), coverage.DEFAULT_DAYS
     if form.is_valid():

@@ -51,6 +51,8 @@ def _example(schema: dict, components: dict, value):
     if "$ref" in schema:
         return _example(components[schema["$ref"].rsplit("/", 1)[-1]], components, value)
     if "anyOf" in schema:
+        if any(s.get("type") == "null" for s in schema["anyOf"]):
+            return None  # optional references stay empty: only the walked object is looked up
         return _example(next(s for s in schema["anyOf"] if s.get("type") != "null"), components, value)
     if "enum" in schema:
         return schema["enum"][0]
