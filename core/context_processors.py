@@ -15,6 +15,8 @@ def navigation(request):
     items.append((_("盲区检查"), reverse("grids:coverage"), "coverage"))
     items.append((_("责任图"), reverse("gridmap:map"), "map"))
     items.append((_("安全责任状"), reverse("letters:letter_list"), "letters"))
+    if user.has_capability(Capability.MANAGE_GRID):
+        items.append((_("清单导入"), reverse("roster:import"), "roster"))
     items.append((_("场所"), reverse("campus:place_list"), "places"))
     items.append((_("人员"), reverse("people:person_list"), "people"))
     items.append((_("组织"), reverse("orgs:organisation_list"), "organisations"))

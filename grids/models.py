@@ -239,3 +239,6 @@ class ResponsibilityLetter(Audited, ScopedModel):
     @property
     def is_signed(self) -> bool:
         return self.issuer_signed_at is not None and self.signer_signed_at is not None
+
+
+from .roster.models import RosterImport  # noqa: E402,F401  (the roster import jobs)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("campus.urls")),
     path("", include("people.urls")),
     path("", include("grids.urls")),
+    path("", include("grids.roster_urls")),
     path("", include("grids.letter_urls")),
     path("", include("grids.map_urls")),
     path("api/v1/", api.urls),

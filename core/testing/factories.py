@@ -11,7 +11,7 @@ from collections.abc import Callable
 from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
-from grids.models import Assignment, Grid, ResponsibilityLetter, TimeSlot
+from grids.models import Assignment, Grid, ResponsibilityLetter, RosterImport, TimeSlot
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
 
@@ -51,6 +51,8 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     Assignment: lambda cast: _school(cast).class_head,
     TimeSlot: lambda cast: _school(cast).day_slot,
     ResponsibilityLetter: _letter,
+    RosterImport: lambda cast: RosterImport.objects.create(organisation=cast.school1, created_by=cast.alice,
+                                                           filename="清单.xlsx", import_date="2026-09-01"),
     Organisation: lambda cast: cast.division1,
     User: lambda cast: cast.bob,
     Membership: lambda cast: cast.bob.memberships.get(),

@@ -1,9 +1,13 @@
-"""Load the demo organisation tree and one account per role. Idempotent: a second run changes nothing."""
+"""Load the demo organisation tree, one account per role and the example roster in two schools.
+
+Idempotent: a second run changes nothing.
+"""
 
 import os
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from core.audit import Actor
 from orgs import actions
@@ -23,6 +27,9 @@ ORGANISATIONS = [
     ("demo-school-2-senior", "第一中学高中部", OrgKind.DIVISION, "demo-school-2"),
     ("demo-school-3", "示例区阳光幼儿园", OrgKind.KINDERGARTEN, "demo-central"),
 ]
+
+# Schools given the example roster workbook (static/roster/网格责任清单-示例.xlsx); demo-school-3 stays empty.
+ROSTER_SCHOOLS = ["demo-school-1", "demo-school-2"]
 
 # (username, name, organisation code, role)
 USERS = [
@@ -75,4 +82,19 @@ def load_demo(password: str) -> int:
         elif not Membership.objects.filter(user=user, organisation=by_code[code], role=role).exists():
             actions.add_membership(actor, user, by_code[code], role)
             created += 1
+    created += load_rosters(actor, by_code)
     return created
+
+
+def load_rosters(actor, by_code) -> int:
+    """Import the example roster into the demo schools; a second run finds no differences."""
+    from grids.roster import apply, examples
+
+    changes = 0
+    for code in ROSTER_SCHOOLS:
+        plan, counts = apply.import_roster(examples.example_bytes(), by_code[code], today=timezone.localdate(),
+                                           actor=actor, description="演示数据：网格责任清单示例")
+        if plan.errors:
+            raise CommandError("the example roster does not import: " + "; ".join(str(e) for e in plan.errors))
+        changes += sum(counts.values())
+    return changes
