@@ -22,15 +22,6 @@ pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def roster_import_table(django_db_setup, django_db_blocker):
-    """The RosterImport table, for as long as grids/migrations does not create it yet."""
-    with django_db_blocker.unblock():
-        if RosterImport._meta.db_table not in connection.introspection.table_names():
-            with connection.schema_editor() as editor:
-                editor.create_model(RosterImport)
-
-
 def upload(client, organisation, data=None, name="网格责任清单.xlsx"):
     file = SimpleUploadedFile(name, data if data is not None else examples.example(), content_type=XLSX)
     return client.post(reverse("roster:import"), {"organisation": organisation.pk, "file": file})

@@ -8,10 +8,9 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 from playwright.sync_api import expect
+from test_shell import log_in, page_width  # tests/browser is on sys.path (no package)
 
 from core.testing.personas import make_cast
-
-from test_shell import log_in, page_width  # noqa: I001  (tests/browser is on sys.path, no package)
 
 pytestmark = pytest.mark.browser
 
