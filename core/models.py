@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     LOCKED_OUT = "locked_out", _("账户锁定")
     LOGOUT = "logout", _("退出")
     EXPORT = "export", _("导出数据")
+    IMPORT = "import", _("导入数据")
     PASSWORD_CHANGE = "password_change", _("修改密码")
     TOKEN_CREATE = "token_create", _("创建接口令牌")
     TOKEN_REVOKE = "token_revoke", _("吊销接口令牌")

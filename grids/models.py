@@ -122,8 +122,16 @@ class Grid(Audited, ScopedModel):
                 node = node.parent
 
     def save(self, *args, **kwargs):
+        old_level = self.level
         self.level = self.parent.level + 1 if self.parent_id else 1
         super().save(*args, **kwargs)
+        if self.pk and old_level != self.level:
+            # Moved: the levels below follow (one query per tree level; grid trees are shallow).
+            parents = [self.pk]
+            while parents:
+                children = Grid.objects.filter(parent__in=parents)
+                children.update(level=models.F("level") + (self.level - old_level))
+                parents = list(children.values_list("pk", flat=True))
 
 
 class AssignmentQuerySet(ScopedQuerySet):

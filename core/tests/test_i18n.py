@@ -70,3 +70,12 @@ def test_demo_password_can_be_set_by_environment(db, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "Other#Pass2026")
     call_command("demo")
     assert User.objects.get(username="school1_safety").check_password("Other#Pass2026")
+
+
+def test_demo_grid_staff_see_the_grids_they_answer_for(db, client):
+    call_command("demo")
+    member = User.objects.get(username="school1_member")
+    assert member.person.assignments.filter(role="head_teacher").exists()
+    client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
+    mine = client.get("/").content.decode().split("我负责的网格", 1)[1].split("</div>", 1)[0]
+    assert "班主任" in mine

@@ -72,7 +72,7 @@ def apply_plan(plan: Plan, *, prune: bool = False, progress: Callable[[int, int]
             if progress is not None:
                 progress(done, len(steps))
         counts = summary_counts(steps)
-        record(actor, AuditAction.UPDATE, organisation=plan.organisation, object_type=OBJECT_TYPE,
+        record(actor, AuditAction.IMPORT, organisation=plan.organisation, object_type=OBJECT_TYPE,
                object_repr=(description or _("网格责任清单导入"))[:255],
                changes={key: [None, n] for key, n in counts.items()} | {"prune": [None, prune]})
     return counts

@@ -67,3 +67,11 @@ def test_handover_is_audited_as_an_end_and_a_start(school, successor, day):
     assert [(e.action, e.object_id) for e in events] == [
         (AuditAction.UPDATE, str(school.class_head.pk)), (AuditAction.CREATE, str(new.pk))]
     assert events[0].changes == {"end": [None, day.isoformat()]}
+
+
+def test_moving_a_grid_moves_the_levels_below(school):
+    from core.actions import update_object
+
+    update_object(Actor(), school.floor_grid, parent=school.leadership)
+    school.class_grid.refresh_from_db()
+    assert school.floor_grid.level == 2 and school.class_grid.level == 3

@@ -79,7 +79,7 @@ def test_reimporting_the_same_workbook_changes_nothing_and_writes_no_audit_event
 def test_an_import_records_one_summary_event_besides_each_objects_own(cast):
     _plan, counts = imported(examples.example(), cast.school1)
     event = AuditEvent.objects.get(object_type="grids.roster")
-    assert event.organisation == cast.school1 and event.action == "update"
+    assert event.organisation == cast.school1 and event.action == "import"
     assert {k: v[1] for k, v in event.changes.items() if k != "prune"} == counts
     assert counts["person_create"] == 40
     assert AuditEvent.objects.filter(object_type="people.person", action="create").count() == 40

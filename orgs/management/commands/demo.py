@@ -31,19 +31,20 @@ ORGANISATIONS = [
 # Schools given the example roster workbook (static/roster/网格责任清单-示例.xlsx); demo-school-3 stays empty.
 ROSTER_SCHOOLS = ["demo-school-1", "demo-school-2"]
 
-# (username, name, organisation code, role)
+# (username, name, organisation code, role). Grid staff belong to the school node, where the
+# school's grids are; the divisions show the tree's depth.
 USERS = [
     ("bureau_admin", "王建国", "demo-bureau", Role.BUREAU_ADMIN),
     ("school1_leader", "李校长", "demo-school-1", Role.SCHOOL_LEADER),
     ("school1_safety", "张安全", "demo-school-1", Role.SAFETY_OFFICE),
     ("school1_duty", "赵值班", "demo-school-1", Role.DUTY_LEADER),
-    ("school1_gridlead", "陈楼长", "demo-school-1-lower", Role.GRID_LEADER),
-    ("school1_member", "刘老师", "demo-school-1-lower", Role.GRID_MEMBER),
+    ("school1_gridlead", "陈楼长", "demo-school-1", Role.GRID_LEADER),
+    ("school1_member", "刘老师", "demo-school-1", Role.GRID_MEMBER),
     ("school2_leader", "周校长", "demo-school-2", Role.SCHOOL_LEADER),
     ("school2_safety", "吴安全", "demo-school-2", Role.SAFETY_OFFICE),
     ("school2_duty", "郑值班", "demo-school-2", Role.DUTY_LEADER),
-    ("school2_gridlead", "孙楼长", "demo-school-2-junior", Role.GRID_LEADER),
-    ("school2_member", "钱老师", "demo-school-2-junior", Role.GRID_MEMBER),
+    ("school2_gridlead", "孙楼长", "demo-school-2", Role.GRID_LEADER),
+    ("school2_member", "钱老师", "demo-school-2", Role.GRID_MEMBER),
 ]
 
 
@@ -83,7 +84,33 @@ def load_demo(password: str) -> int:
             actions.add_membership(actor, user, by_code[code], role)
             created += 1
     created += load_rosters(actor, by_code)
+    created += link_people(actor)
     return created
+
+
+# Demo accounts linked to a person of the example roster by the role that person holds, so that
+# "我负责的网格" on their home page shows real grids.
+LINKS = [
+    ("school1_member", "demo-school-1", "head_teacher"), ("school1_gridlead", "demo-school-1", "building_head"),
+    ("school2_member", "demo-school-2", "head_teacher"), ("school2_gridlead", "demo-school-2", "building_head"),
+]
+
+
+def link_people(actor) -> int:
+    from core.actions import update_object
+    from grids.models import Assignment
+
+    linked = 0
+    for username, code, role in LINKS:
+        user = User.objects.get(username=username)
+        if hasattr(user, "person"):
+            continue
+        assignment = (Assignment.objects.filter(organisation__code=code, role=role, person__user__isnull=True)
+                      .select_related("person").order_by("grid__name", "pk").first())
+        if assignment is not None:
+            update_object(actor, assignment.person, user=user)
+            linked += 1
+    return linked
 
 
 def load_rosters(actor, by_code) -> int:
