@@ -7,15 +7,17 @@ from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from campus.models import Place
 from core import access
+from core.actions import create_object
 from core.api import ErrorOut, Pagination, ValidationErrorOut, model_validation_error
 from core.audit import Actor
 from orgs.models import Organisation
 from orgs.roles import Capability
-from people.models import Person, Post
+from people.models import Person, Post, SchoolClass
 
 from . import actions, coverage
-from .choices import AssignmentRole
+from .choices import AssignmentRole, GridKind
 from .models import Assignment, Grid, ResponsibilityLetter, TimeSlot
 
 router = Router(tags=["grids"])
@@ -62,6 +64,61 @@ def list_grids(request, filters: Query[GridFilter]):
 @router.get("/grids/{grid_id}", response={200: GridOut, 404: ErrorOut})
 def get_grid(request, grid_id: int):
     return access.get_for_user(request.user, _grids(request), pk=grid_id)
+
+
+class GridIn(Schema):
+    organisation_id: int
+    parent_id: int | None = None
+    name: str
+    kind: GridKind = GridKind.CUSTOM
+    school_class_id: int | None = None
+    duties: str = ""
+    place_ids: list[int] = []
+    time_slot_ids: list[int] = []
+
+
+class GridPatch(Schema):
+    parent_id: int | None = None
+    name: str | None = None
+    kind: GridKind | None = None
+    duties: str | None = None
+    place_ids: list[int] | None = None
+    time_slot_ids: list[int] | None = None
+
+
+def _linked(request, model, ids):
+    """Objects named by id in a request body, each through the access helper (404 if not the caller's)."""
+    return None if ids is None else [access.get_for_user(request.user, model, pk=pk) for pk in ids]
+
+
+@router.post("/grids", response={201: GridOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def create_grid(request, data: GridIn):
+    organisation = access.get_for_user(request.user, Organisation, Capability.MANAGE_GRID, pk=data.organisation_id)
+    parent = access.get_for_user(request.user, Grid, pk=data.parent_id) if data.parent_id else None
+    school_class = (access.get_for_user(request.user, SchoolClass, pk=data.school_class_id)
+                    if data.school_class_id else None)
+    grid = Grid(organisation=organisation, parent=parent, name=data.name, kind=data.kind,
+                school_class=school_class, duties=data.duties)
+    try:
+        grid = actions.save_grid(Actor.from_request(request), grid, places=_linked(request, Place, data.place_ids),
+                                 time_slots=_linked(request, TimeSlot, data.time_slot_ids))
+    except ValidationError as exc:
+        return model_validation_error(exc, parent="parent_id", organisation="organisation_id")
+    return Status(201, access.get_for_user(request.user, _grids(request), pk=grid.pk))
+
+
+@router.patch("/grids/{grid_id}", response={200: GridOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def update_grid(request, grid_id: int, data: GridPatch):
+    grid = access.get_for_user(request.user, Grid, Capability.MANAGE_GRID, pk=grid_id)
+    values = data.dict(exclude_unset=True, exclude={"parent_id", "place_ids", "time_slot_ids"})
+    if "parent_id" in data.model_fields_set:
+        values["parent"] = access.get_for_user(request.user, Grid, pk=data.parent_id) if data.parent_id else None
+    try:
+        actions.save_grid(Actor.from_request(request), grid, places=_linked(request, Place, data.place_ids),
+                          time_slots=_linked(request, TimeSlot, data.time_slot_ids), **values)
+    except ValidationError as exc:
+        return model_validation_error(exc, parent="parent_id")
+    return Status(200, access.get_for_user(request.user, _grids(request), pk=grid.pk))
 
 
 class AssignmentOut(Schema):
@@ -181,6 +238,25 @@ def list_time_slots(request):
 @router.get("/time-slots/{slot_id}", response={200: TimeSlotOut, 404: ErrorOut})
 def get_time_slot(request, slot_id: int):
     return access.get_for_user(request.user, TimeSlot, pk=slot_id)
+
+
+class TimeSlotIn(Schema):
+    organisation_id: int
+    name: str
+    weekdays: str = "12345"
+    start_time: datetime.time
+    end_time: datetime.time
+
+
+@router.post("/time-slots", response={201: TimeSlotOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def create_time_slot(request, data: TimeSlotIn):
+    organisation = access.get_for_user(request.user, Organisation, Capability.MANAGE_GRID, pk=data.organisation_id)
+    try:
+        slot = create_object(Actor.from_request(request),
+                             TimeSlot(organisation=organisation, **data.dict(exclude={"organisation_id"})))
+    except ValidationError as exc:
+        return model_validation_error(exc, organisation="organisation_id")
+    return Status(201, slot)
 
 
 class FindingOut(Schema):

@@ -110,3 +110,42 @@ def test_list_endpoints_run_a_fixed_number_of_queries(cast, school, client_for, 
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries) <= 12
+
+
+def test_a_grid_is_created_with_its_places_and_audited(cast, school, client_for):
+    from core.models import AuditEvent
+
+    response = post(client_for(cast.alice), "/api/v1/grids", {
+        "organisation_id": cast.school1.pk, "parent_id": school.leadership.pk, "name": "食堂网格",
+        "kind": "department", "place_ids": [school.playground.pk]})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["level"] == 2 and body["place_ids"] == [school.playground.pk]
+    events = AuditEvent.objects.filter(object_type="grids.grid", object_id=str(body["id"]))
+    assert {e.action for e in events} == {"create", "update"}  # the grid, then what it covers
+
+
+def test_a_grid_cannot_cover_a_sibling_schools_place(cast, school, client_for):
+    from core.testing.school import make_school
+
+    other = make_school(cast.school2)
+    response = post(client_for(cast.alice), "/api/v1/grids", {
+        "organisation_id": cast.school1.pk, "name": "越界", "place_ids": [other.playground.pk]})
+    assert response.status_code == 404
+
+
+def test_patching_a_grid_changes_only_what_is_sent(cast, school, client_for):
+    client = client_for(cast.alice)
+    response = client.patch(f"/api/v1/grids/{school.class_grid.pk}", data=json.dumps({"duties": "每日巡查"}),
+                            content_type="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["duties"] == "每日巡查" and sorted(body["place_ids"]) == sorted(
+        [school.room101.pk, school.room102.pk])
+
+
+def test_a_time_slot_with_bad_weekdays_is_refused_in_chinese(cast, school, client_for):
+    response = post(client_for(cast.alice), "/api/v1/time-slots", {
+        "organisation_id": cast.school1.pk, "name": "周末", "weekdays": "89", "start_time": "08:00",
+        "end_time": "12:00"})
+    assert response.status_code == 422 and "星期" in response.json()["detail"]
