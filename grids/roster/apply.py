@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, AuditAction, record
+from core.crud import join_messages
 
 from . import reader
 from .plan import Plan, diff
@@ -31,7 +32,7 @@ class ApplyError(Exception):
     def __init__(self, change, error: ValidationError):
         self.change = change
         super().__init__(_("%(model)s“%(subject)s”：%(reason)s") % {
-            "model": change.model, "subject": change.subject, "reason": "；".join(error.messages)})
+            "model": change.model, "subject": change.subject, "reason": join_messages(error.messages)})
 
 
 def prepare(data: bytes, organisation, today: datetime.date, actor: Actor | None = None) -> Plan:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from campus.choices import PlaceKind
 from campus.models import Place
 from core.actions import create_object, update_object
+from core.crud import join_messages
 from grids import actions as grid_actions
 from grids.choices import AssignmentRole, GridKind
 from grids.models import Grid, TimeSlot
@@ -126,7 +127,9 @@ def _choice(choices, value) -> str:
 
 
 def _changes_text(changes: dict[str, tuple]) -> str:
-    return "；".join(f"{label}：{before or '—'} → {after or '—'}" for label, (before, after) in changes.items())
+    return join_messages(_("%(field)s：%(before)s → %(after)s") % {"field": label, "before": before or "—",
+                                                                   "after": after or "—"}
+                         for label, (before, after) in changes.items())
 
 
 def _dates(start, end) -> str:
@@ -447,7 +450,7 @@ class Differ:
                 shown[_("时段")] = self._set_change(old_slots, spec.slots, str)
             if shown:
                 self.add("links", "update", "grid", name,
-                         "；".join(f"{k}：{v}" for k, v in shown.items()),
+                         join_messages(_("%(field)s：%(error)s") % {"field": k, "error": v} for k, v in shown.items()),
                          lambda ctx, spec=spec: grid_actions.set_grid_links(
                              ctx.actor, ctx.grids[spec.name],
                              places=[ctx.places[p] for p in sorted(spec.places)],

@@ -38,7 +38,8 @@ class RosterError:
 
     def __str__(self):
         where = f"{self.sheet}" + (_(" 第%(row)d行") % {"row": self.row} if self.row else "")
-        return f"{where}{' ' + self.column if self.column else ''}：{self.reason}"
+        return _("%(where)s：%(reason)s") % {"where": f"{where}{' ' + self.column if self.column else ''}",
+                                             "reason": self.reason}
 
 
 @dataclasses.dataclass
