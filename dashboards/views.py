@@ -28,12 +28,11 @@ def my_assignments(user):
     from grids.models import Assignment
     from people.models import PostHolding
 
-    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    person = getattr(user, "person", None)
     if person is None:
         return []
     today = timezone.localdate()
-    posts = PostHolding.objects.filter(person=person, start__lte=today).filter(
-        Q(end__isnull=True) | Q(end__gte=today)).values("post_id")
+    posts = PostHolding.objects.filter(person=person).active_on(today).values("post_id")
     return list(access.scoped(user, Assignment).active_on(today).filter(Q(person=person) | Q(post__in=posts))
                 .select_related("grid", "post").order_by("grid__level", "grid__name"))
 

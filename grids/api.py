@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -12,6 +13,7 @@ from core import access
 from core.actions import create_object
 from core.api import ErrorOut, Pagination, ValidationErrorOut, model_validation_error
 from core.audit import Actor
+from core.periods import active_on_q
 from orgs.models import Organisation
 from orgs.roles import Capability
 from people.models import Person, Post, SchoolClass
@@ -140,11 +142,7 @@ class AssignmentFilter(FilterSchema):
     active_on: datetime.date | None = None
 
     def filter_active_on(self, value):
-        from django.db.models import Q
-
-        if value is None:
-            return Q()
-        return Q(start__lte=value) & (Q(end__isnull=True) | Q(end__gte=value))
+        return active_on_q(value) if value is not None else Q()
 
 
 class AssignmentIn(Schema):

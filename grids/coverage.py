@@ -15,7 +15,6 @@ import dataclasses
 import datetime
 from collections import defaultdict
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,8 +162,7 @@ def compute(organisation, start: datetime.date | None = None, days: int = DEFAUL
     # Seven queries, whatever the size of the school.
     people = {p.pk: p for p in Person.objects.filter(in_tree)}
     posts = {p.pk: p for p in Post.objects.filter(in_tree)}
-    holdings = list(PostHolding.objects.filter(in_tree).filter(Q(end__isnull=True) | Q(end__gte=start),
-                                                                start__lte=end))
+    holdings = list(PostHolding.objects.filter(in_tree).overlapping(start, end))
     grids = {g.pk: g for g in Grid.objects.filter(in_tree)}
     assignments = list(Assignment.objects.filter(in_tree).overlapping(start, end))
     places = {p.pk: p for p in Place.objects.filter(in_tree).select_related("parent__parent")}

@@ -17,7 +17,6 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -233,8 +232,7 @@ class GridSnapshot:
         assignments = list(Assignment.objects.filter(in_tree).active_on(day).select_related("person", "post")
                            .order_by("start", "pk"))
         holders_of_post = defaultdict(list)
-        for holding in (PostHolding.objects.filter(in_tree, start__lte=day)
-                        .filter(Q(end__isnull=True) | Q(end__gte=day)).select_related("person").order_by("pk")):
+        for holding in (PostHolding.objects.filter(in_tree).active_on(day).select_related("person").order_by("pk")):
             holders_of_post[holding.post_id].append(holding.person)
         self.holders: dict[int, list[Holder]] = defaultdict(list)
         for a in assignments:

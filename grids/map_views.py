@@ -9,7 +9,6 @@ from collections import defaultdict
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -55,7 +54,7 @@ def responsibility_map(organisation, day: datetime.date, *, show_phone: bool) ->
     assignments = sorted(Assignment.objects.filter(in_tree).active_on(day).select_related("person", "post"),
                          key=lambda a: (ROLE_RANK.get(a.role, OTHER_RANK), a.start, a.pk))
     holders = defaultdict(list)
-    for holding in (PostHolding.objects.filter(in_tree, start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
+    for holding in (PostHolding.objects.filter(in_tree).active_on(day)
                     .select_related("person").order_by("person__name", "pk")):
         if holding.person.is_present_on(day):
             holders[holding.post_id].append((holding.person.name, _phone(holding.person, show_phone)))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import Audited
-from core.tenancy import ScopedManager, ScopedModel, ScopedQuerySet
+from core.periods import Period, PeriodManager, end_after_start
+from core.tenancy import ScopedManager, ScopedModel
 
 from .choices import LEVEL_LABELS, LIST_SEPARATOR, WEEKDAY_NAMES, AssignmentRole, GridKind, LetterTemplate
 
@@ -134,20 +133,7 @@ class Grid(Audited, ScopedModel):
                 parents = list(children.values_list("pk", flat=True))
 
 
-class AssignmentQuerySet(ScopedQuerySet):
-    def overlapping(self, start: datetime.date, end: datetime.date):
-        """Assignments active on at least one day of [start, end]."""
-        return self.filter(Q(end__isnull=True) | Q(end__gte=start), start__lte=end)
-
-    def active_on(self, day: datetime.date):
-        return self.overlapping(day, day)
-
-
-class AssignmentManager(models.Manager.from_queryset(AssignmentQuerySet)):
-    pass
-
-
-class Assignment(Audited, ScopedModel):
+class Assignment(Audited, Period, ScopedModel):
     """Who answers for a grid, in which role, from `start` to `end` (inclusive; open when empty).
 
     The holder is a person, or a post, whose holders of the day then answer for it.
@@ -166,7 +152,7 @@ class Assignment(Audited, ScopedModel):
     handed_over_from = models.OneToOneField("self", verbose_name=_("交接自"), null=True, blank=True,
                                             on_delete=models.SET_NULL, related_name="handed_over_to")
 
-    objects = AssignmentManager()
+    objects = PeriodManager()
 
     class Meta:
         verbose_name = _("责任分工")
@@ -177,8 +163,7 @@ class Assignment(Audited, ScopedModel):
                 condition=(Q(person__isnull=False, post__isnull=True) | Q(person__isnull=True, post__isnull=False)),
                 name="assignment_person_xor_post",
             ),
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
-                                   name="assignment_end_after_start"),
+            models.CheckConstraint(condition=end_after_start(), name="assignment_end_after_start"),
         ]
         indexes = [models.Index(fields=["organisation", "start", "end"], name="assignment_dates")]
 
@@ -189,8 +174,6 @@ class Assignment(Audited, ScopedModel):
     def holder(self):
         return self.person if self.person_id else self.post
 
-    def active_on(self, day: datetime.date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
 
     def clean(self):
         super().clean()

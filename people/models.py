@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import Audited
+from core.periods import Period, PeriodManager, end_after_start
 from core.tenancy import ScopedManager, ScopedModel
 
 from .choices import PersonCategory, PersonStatus
@@ -92,7 +93,7 @@ class Post(Audited, ScopedModel):
         return self.name
 
 
-class PostHolding(Audited, ScopedModel):
+class PostHolding(Audited, Period, ScopedModel):
     """A person holds a post from `start` to `end` (inclusive; open-ended when empty)."""
 
     organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
@@ -102,22 +103,18 @@ class PostHolding(Audited, ScopedModel):
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"), null=True, blank=True)
 
-    objects = ScopedManager()
+    objects = PeriodManager()
 
     class Meta:
         verbose_name = _("岗位任职")
         verbose_name_plural = _("岗位任职")
         ordering = ["post", "start"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
-                                   name="post_holding_end_after_start"),
+            models.CheckConstraint(condition=end_after_start(), name="post_holding_end_after_start"),
         ]
 
     def __str__(self):
         return f"{self.person} · {self.post}"
-
-    def active_on(self, day: datetime.date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
 
 
 class SchoolClass(Audited, ScopedModel):

@@ -76,7 +76,7 @@ def person_edit(request, pk):
 @login_required
 def post_list(request):
     today = timezone.localdate()
-    current = PostHolding.objects.filter(Q(end__isnull=True) | Q(end__gte=today), start__lte=today)
+    current = PostHolding.objects.active_on(today)
     posts = access.scoped(request.user, Post).prefetch_related(
         Prefetch("holdings", queryset=current.select_related("person"), to_attr="current_holdings"))
     return render(request, "people/post_list.html", {
