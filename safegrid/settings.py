@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "campus",
     "people",
     "grids",
+    "inspections",
     "dashboards",
 ]
 
@@ -256,6 +257,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("SAFEGRID_STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (inspection photos): never served as public /media/ URLs, only through views that
+# check the viewer's organisation. Several app servers must share this folder (or use S3-like storage).
+MEDIA_ROOT = Path(os.environ.get("SAFEGRID_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+# Phones upload photos up to 10 MB each; a whole inspection may carry several.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

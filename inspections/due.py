@@ -1,0 +1,288 @@
+"""Due, done and missed inspection tasks, derived — never stored — from schedules, the calendar, the
+grid's assignments of each day and the inspections submitted.
+
+`Plan(school, start, end)` loads everything for a school and period in a fixed number of queries
+(whatever the school's size) and answers: what is due for a person on a day, what a place's QR
+plate should open, what was missed (漏检), and completion rates by grid, person and school.
+
+Responsibility is per day: after a handover the old holder answers up to the handover date and the
+new holder from the next day, so tomorrow's tasks belong to the new holder. A task with a window of
+several days (N times a term) belongs, for missed-check purposes, to who held it on its last day.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campus.models import Place
+from grids.choices import COVERING_ROLES
+from grids.models import Assignment, Grid
+from people.models import Person, PostHolding
+
+from .cadence import Intensity, SchoolCalendar, Window, windows
+from .models import Inspection, Schedule
+
+
+class TaskState:
+    DONE = "done"
+    DUE = "due"
+    MISSED = "missed"
+    UPCOMING = "upcoming"
+
+    LABELS = {DONE: _("已完成"), DUE: _("待检查"), MISSED: _("漏检"), UPCOMING: _("未到期")}
+
+
+@dataclass
+class Task:
+    schedule: Schedule
+    grid: Grid | None
+    place: Place | None
+    window: Window
+    done: int = 0
+    inspection_ids: list[int] = field(default_factory=list)
+    state: str = TaskState.UPCOMING
+
+    @property
+    def target_label(self) -> str:
+        if self.place is not None:
+            return self.place.full_name
+        return self.grid.name if self.grid is not None else ""
+
+    @property
+    def state_label(self) -> str:
+        return str(TaskState.LABELS[self.state])
+
+    @property
+    def is_done(self) -> bool:
+        return self.done >= self.window.required
+
+    @property
+    def target_key(self) -> str:
+        """The URL part naming the task's target: g<grid id> or p<place id>."""
+        return f"p{self.place.pk}" if self.place is not None else f"g{self.grid.pk}"
+
+    def in_time_window(self, moment: datetime.datetime) -> bool:
+        local = timezone.localtime(moment)
+        return self.schedule.duty_day(local) in self.window and self.schedule.in_time_window(local.time())
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: object
+    label: str
+    required: int
+    done: int
+    missed: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.done / self.required, 1) if self.required else None
+
+
+class Plan:
+    """A school's inspection tasks whose windows overlap [start, end]."""
+
+    def __init__(self, organisation, start: datetime.date, end: datetime.date, *, today: datetime.date | None = None,
+                 intensity: Intensity | None = None, schedules=None):
+        self.organisation = organisation
+        self.start, self.end = start, end
+        self.today = today or timezone.localdate()
+        self.calendar = SchoolCalendar.load(organisation)
+        schedule_qs = schedules if schedules is not None else Schedule.objects.filter(
+            organisation=organisation, is_active=True).overlapping(start, end)
+        self.schedules = list(schedule_qs.select_related("checklist").prefetch_related("grids", "places"))
+        self.grids = {g.pk: g for g in Grid.objects.filter(organisation=organisation)}
+        self.places = {p.pk: p for p in Place.objects.filter(organisation=organisation)
+                       .select_related("parent__parent")}
+        self.grids_of_place: dict[int, list[int]] = defaultdict(list)
+        for grid_id, place_id in Grid.places.through.objects.filter(
+                grid__organisation=organisation).values_list("grid_id", "place_id"):
+            self.grids_of_place[place_id].append(grid_id)
+
+        self.tasks: list[Task] = []
+        for schedule in self.schedules:
+            spans = windows(schedule, self.calendar, start, end, intensity)
+            if not spans:
+                continue
+            for grid, place in self._targets(schedule):
+                self.tasks += [Task(schedule, grid, place, w) for w in spans]
+        self._load_people()
+        self._count_done()
+
+    # --- targets and responsibility ----------------------------------------------------------
+    def _targets(self, schedule: Schedule):
+        grid_ids = {g.pk for g in schedule.grids.all()}
+        if schedule.grid_kind:
+            grid_ids |= {pk for pk, g in self.grids.items() if g.kind == schedule.grid_kind}
+        for pk in sorted(grid_ids, key=lambda pk: (self.grids[pk].level, self.grids[pk].name)):
+            yield self.grids[pk], None
+        place_ids = {p.pk for p in schedule.places.all()}
+        if schedule.key_locations:
+            place_ids |= {pk for pk, p in self.places.items() if p.is_key_location}
+        for pk in sorted(place_ids, key=lambda pk: self.places[pk].code):
+            owners = self.owner_grids(pk)
+            yield (self.grids[owners[0]] if owners else None), self.places[pk]
+
+    def owner_grids(self, place_id: int) -> list[int]:
+        """The deepest grids covering a place: those who answer for it most directly."""
+        covering = self.grids_of_place.get(place_id, [])
+        if not covering:
+            return []
+        deepest = max(self.grids[g].level for g in covering)
+        return sorted(g for g in covering if self.grids[g].level == deepest)
+
+    def _load_people(self):
+        org = self.organisation
+        self.assignments: dict[int, list[Assignment]] = defaultdict(list)
+        for a in Assignment.objects.filter(organisation=org).overlapping(self.start - datetime.timedelta(days=1),
+                                                                           self.end):
+            self.assignments[a.grid_id].append(a)
+        self.holdings: dict[int, list[PostHolding]] = defaultdict(list)
+        for h in PostHolding.objects.filter(organisation=org).overlapping(self.start, self.end):
+            self.holdings[h.post_id].append(h)
+        self.people = {p.pk: p for p in Person.objects.filter(organisation=org)}
+
+    def holders(self, grid_id: int, day: datetime.date, roles: list[str] | None = None) -> set[int]:
+        """People answering for a grid on a day, in the given roles (default: every covering role)."""
+        wanted = set(roles) if roles else COVERING_ROLES
+        result = set()
+        for a in self.assignments.get(grid_id, ()):
+            if a.role not in wanted or not a.active_on(day):
+                continue
+            if a.person_id:
+                candidates = [a.person_id]
+            else:
+                candidates = [h.person_id for h in self.holdings.get(a.post_id, ()) if h.active_on(day)]
+            result.update(pk for pk in candidates if pk in self.people and self.people[pk].is_present_on(day))
+        return result
+
+    def responsible(self, task: Task, day: datetime.date) -> set[int]:
+        roles = task.schedule.role_list
+        if task.place is not None:
+            grid_ids = self.owner_grids(task.place.pk)
+        else:
+            grid_ids = [task.grid.pk]
+        people = set()
+        for grid_id in grid_ids:
+            people |= self.holders(grid_id, day, roles)
+        return people
+
+    # --- what was done ------------------------------------------------------------------------
+    def _count_done(self):
+        if not self.tasks:
+            return
+        first = min(t.window.start for t in self.tasks)
+        last = max(t.window.end for t in self.tasks)
+        done: dict[tuple, list[tuple[datetime.date, int]]] = defaultdict(list)
+        rows = Inspection.objects.filter(organisation=self.organisation, on_date__range=(first, last),
+                                         schedule__in=[s.pk for s in self.schedules])
+        for pk, schedule_id, grid_id, place_id, on_date in rows.values_list(
+                "pk", "schedule_id", "grid_id", "place_id", "on_date"):
+            done[(schedule_id, "g", grid_id)].append((on_date, pk))
+            if place_id:
+                done[(schedule_id, "p", place_id)].append((on_date, pk))
+        for task in self.tasks:
+            key = (task.schedule.pk, "p", task.place.pk) if task.place is not None else (
+                task.schedule.pk, "g", task.grid.pk)
+            task.inspection_ids = [pk for on_date, pk in done.get(key, ()) if on_date in task.window]
+            task.done = len(task.inspection_ids)
+            if task.is_done:
+                task.state = TaskState.DONE
+            elif task.window.end < self.today:
+                task.state = TaskState.MISSED
+            elif task.window.start <= self.today:
+                task.state = TaskState.DUE
+            else:
+                task.state = TaskState.UPCOMING
+
+    # --- questions ----------------------------------------------------------------------------
+    def on(self, day: datetime.date) -> list[Task]:
+        return [t for t in self.tasks if day in t.window]
+
+    def for_person(self, person_id: int, day: datetime.date) -> list[Task]:
+        """The person's tasks on a day (due and done), the ones still to do first."""
+        mine = [t for t in self.on(day) if person_id in self.responsible(t, day)]
+        return sorted(mine, key=lambda t: (t.is_done, t.schedule.time_from or datetime.time.max,
+                                           t.schedule.name, t.target_label))
+
+    def for_place(self, place_id: int, day: datetime.date) -> list[Task]:
+        """What a QR plate at this place opens: the place's own tasks and those of grids covering it."""
+        covering = set(self.grids_of_place.get(place_id, ()))
+        return [t for t in self.on(day) if (t.place is not None and t.place.pk == place_id)
+                or (t.place is None and t.grid is not None and t.grid.pk in covering)]
+
+    def find(self, schedule_id: int, target_key: str, day: datetime.date) -> Task | None:
+        for task in self.on(day):
+            if task.schedule.pk == schedule_id and task.target_key == target_key:
+                return task
+        return None
+
+    def missed(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == TaskState.MISSED]
+
+    def missed_for_grids(self, grid_ids: set[int]) -> list[Task]:
+        """Missed tasks on these grids or on places they cover (for a grid leader's morning list)."""
+        result = []
+        for task in self.missed():
+            owners = set(self.owner_grids(task.place.pk)) if task.place is not None else {task.grid.pk}
+            if owners & grid_ids:
+                result.append(task)
+        return result
+
+    def rates(self, by: str) -> list[Rate]:
+        """Completion by "grid", "person" or "school": a window counts once it has ended or is done;
+        a missed window counts as required and not done."""
+        totals: dict[object, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for task in self.tasks:
+            if task.state in (TaskState.UPCOMING, TaskState.DUE):
+                continue
+            required, done = task.window.required, min(task.done, task.window.required)
+            missed = 1 if task.state == TaskState.MISSED else 0
+            if by == "school":
+                keys = [self.organisation.pk]
+            elif by == "grid":
+                keys = [task.grid.pk if task.grid is not None else None]
+            else:
+                keys = sorted(self.responsible(task, task.window.end)) or [None]
+            for key in keys:
+                totals[key][0] += required
+                totals[key][1] += done
+                totals[key][2] += missed
+        return sorted((Rate(key, self._label(by, key), *values) for key, values in totals.items()),
+                      key=lambda r: (r.percent if r.percent is not None else 101, r.label))
+
+    def _label(self, by: str, key) -> str:
+        if key is None:
+            return str(_("（无责任人）") if by == "person" else _("（未划入网格）"))
+        if by == "school":
+            return self.organisation.name
+        if by == "grid":
+            return self.grids[key].name
+        return self.people[key].name
+
+
+def plan_for_person(person, day: datetime.date, **kwargs) -> Plan:
+    return Plan(person.organisation, day, day, **kwargs)
+
+
+def grids_led_by(person, day: datetime.date) -> set[int]:
+    """Grids a person answers for on a day, with every grid below them (a leader sees their subtree)."""
+    posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
+    roots = set(Assignment.objects.filter(Q(person=person) | Q(post__in=posts)).active_on(day)
+                .values_list("grid_id", flat=True))
+    children: dict[int, list[int]] = defaultdict(list)
+    for pk, parent_id in Grid.objects.filter(organisation_id=person.organisation_id).values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    result, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in result:
+            result.add(pk)
+            stack += children.get(pk, [])
+    return result

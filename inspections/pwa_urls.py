@@ -1,0 +1,3 @@
+"""Installable patrol app: service worker, manifest, offline page."""
+
+urlpatterns = []
