@@ -62,6 +62,7 @@ test-postgres: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/foundation.py
 	$(PY) bench/coverage.py
+	$(PY) bench/inspections.py
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts

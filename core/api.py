@@ -327,6 +327,7 @@ def _mount_routers():
     api.add_router("/", campus_router)
     api.add_router("/", people_router)
     api.add_router("/", grids_router)
+    api.add_router("/", "inspections.api.router")
 
 
 _mount_routers()

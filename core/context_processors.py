@@ -11,6 +11,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     items = [(_("首页"), reverse("home"), "home")]
+    items.append((_("今日巡查"), reverse("inspections:today"), "patrol"))
+    if user.has_capability(Capability.VIEW_INSPECTIONS):
+        items.append((_("排查记录"), reverse("inspection_records:inspection_list"), "inspection_records"))
+    if user.has_capability(Capability.MANAGE_INSPECTIONS):
+        items.append((_("排查设置"), reverse("inspection_setup:checklist_list"), "inspection_setup"))
     items.append((_("网格"), reverse("grids:grid_list"), "grids"))
     items.append((_("盲区检查"), reverse("grids:coverage"), "coverage"))
     items.append((_("责任图"), reverse("gridmap:map"), "map"))

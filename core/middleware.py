@@ -54,7 +54,7 @@ class UserLanguageMiddleware:
 class PasswordChangeRequiredMiddleware:
     """Accounts created by import (or reset by an administrator) must set a password first."""
 
-    allowed_names = ("password_change", "logout", "set_language")
+    allowed_names = ("password_change", "logout", "set_language", "service_worker", "manifest", "patrol_offline")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,3 +70,30 @@ class PasswordChangeRequiredMiddleware:
         ):
             return redirect("password_change")
         return self.get_response(request)
+
+
+class SessionRefreshMiddleware:
+    """Moves an active session's idle expiry forward at most once per SESSION_REFRESH_SECONDS.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) costs a database write per
+    request; marking it modified once a minute keeps the idle timeout exact to the minute for a
+    fraction of that. Only sessions that already exist are touched.
+    """
+
+    KEY = "_refreshed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.modified:
+            import time
+
+            from django.conf import settings
+
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now
+        return response

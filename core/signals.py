@@ -4,6 +4,8 @@ Django sends these signals from every authentication path (web form, API token e
 receiver is the one place that sees them all.
 """
 
+import time
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -41,3 +43,13 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         organisation=user.audit_organisation() if user else None,
         actor_name=username[:150] or "anonymous",
     )
+
+
+@receiver(user_logged_in)
+def session_fresh_at_login(sender, request, user, **kwargs):
+    """A new session counts as just refreshed (see core.middleware.SessionRefreshMiddleware)."""
+    from .middleware import SessionRefreshMiddleware
+
+    session = getattr(request, "session", None) if request is not None else None
+    if session is not None:
+        session[SessionRefreshMiddleware.KEY] = int(time.time())

@@ -89,7 +89,9 @@ class Plan:
     """A school's inspection tasks whose windows overlap [start, end]."""
 
     def __init__(self, organisation, start: datetime.date, end: datetime.date, *, today: datetime.date | None = None,
-                 intensity: Intensity | None = None, schedules=None):
+                 intensity: Intensity | None = None, schedules=None, only_grids: set[int] | None = None):
+        """`only_grids` keeps just the tasks on those grids and on places they answer for (a person's
+        own tasks, a QR plate's place): the same answers for them, for a fraction of the work."""
         self.organisation = organisation
         self.start, self.end = start, end
         self.today = today or timezone.localdate()
@@ -98,19 +100,27 @@ class Plan:
             organisation=organisation, is_active=True).overlapping(start, end)
         self.schedules = list(schedule_qs.select_related("checklist").prefetch_related("grids", "places"))
         self.grids = {g.pk: g for g in Grid.objects.filter(organisation=organisation)}
-        self.places = {p.pk: p for p in Place.objects.filter(organisation=organisation)
+        # Only the places schedules name (and the key locations, when a schedule targets them all).
+        place_ids = {p.pk for s in self.schedules for p in s.places.all()}
+        wanted = Q(pk__in=place_ids or [0])  # never an empty IN (Django would skip the query: counts vary)
+        if any(s.key_locations for s in self.schedules):
+            wanted |= Q(is_key_location=True)
+        self.places = {p.pk: p for p in Place.objects.filter(wanted, organisation=organisation)
                        .select_related("parent__parent")}
         self.grids_of_place: dict[int, list[int]] = defaultdict(list)
         for grid_id, place_id in Grid.places.through.objects.filter(
                 grid__organisation=organisation).values_list("grid_id", "place_id"):
             self.grids_of_place[place_id].append(grid_id)
 
+        self.only_grids = only_grids
         self.tasks: list[Task] = []
         for schedule in self.schedules:
             spans = windows(schedule, self.calendar, start, end, intensity)
             if not spans:
                 continue
             for grid, place in self._targets(schedule):
+                if only_grids is not None and not self._task_grids(grid, place) & only_grids:
+                    continue
                 self.tasks += [Task(schedule, grid, place, w) for w in spans]
         self._load_people()
         self._count_done()
@@ -129,6 +139,9 @@ class Plan:
             owners = self.owner_grids(pk)
             yield (self.grids[owners[0]] if owners else None), self.places[pk]
 
+    def _task_grids(self, grid, place) -> set[int]:
+        return set(self.owner_grids(place.pk)) if place is not None else {grid.pk}
+
     def owner_grids(self, place_id: int) -> list[int]:
         """The deepest grids covering a place: those who answer for it most directly."""
         covering = self.grids_of_place.get(place_id, [])
@@ -140,13 +153,20 @@ class Plan:
     def _load_people(self):
         org = self.organisation
         self.assignments: dict[int, list[Assignment]] = defaultdict(list)
-        for a in Assignment.objects.filter(organisation=org).overlapping(self.start - datetime.timedelta(days=1),
-                                                                           self.end):
+        assignments = Assignment.objects.filter(organisation=org).overlapping(self.start - datetime.timedelta(days=1),
+                                                                                self.end)
+        if self.only_grids is not None:
+            assignments = assignments.filter(grid__in={g for t in self.tasks for g in self._task_grids(t.grid, t.place)}
+                                             or [0])
+        for a in assignments:
             self.assignments[a.grid_id].append(a)
         self.holdings: dict[int, list[PostHolding]] = defaultdict(list)
         for h in PostHolding.objects.filter(organisation=org).overlapping(self.start, self.end):
             self.holdings[h.post_id].append(h)
-        self.people = {p.pk: p for p in Person.objects.filter(organisation=org)}
+        # Only the people who hold something (a school's students are mostly not in any assignment).
+        person_ids = {a.person_id for rows in self.assignments.values() for a in rows if a.person_id}
+        person_ids |= {h.person_id for rows in self.holdings.values() for h in rows}
+        self.people = {p.pk: p for p in Person.objects.filter(organisation=org, pk__in=person_ids)}
 
     def holders(self, grid_id: int, day: datetime.date, roles: list[str] | None = None) -> set[int]:
         """People answering for a grid on a day, in the given roles (default: every covering role)."""
@@ -267,15 +287,27 @@ class Plan:
         return self.people[key].name
 
 
+def grids_of(person, day: datetime.date) -> set[int]:
+    """Grids a person answers for on a day, directly or through a post they hold."""
+    posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
+    return set(Assignment.objects.filter(Q(person=person) | Q(post__in=posts)).active_on(day)
+               .values_list("grid_id", flat=True))
+
+
 def plan_for_person(person, day: datetime.date, **kwargs) -> Plan:
-    return Plan(person.organisation, day, day, **kwargs)
+    """The plan of a person's own tasks on a day (`for_person` answers the same as on the whole plan)."""
+    return Plan(person.organisation, day, day, only_grids=grids_of(person, day), **kwargs)
+
+
+def plan_for_place(place, start: datetime.date, end: datetime.date, **kwargs) -> Plan:
+    """The plan of what a QR plate at a place opens (`for_place` answers the same as on the whole plan)."""
+    covering = set(Grid.places.through.objects.filter(place=place).values_list("grid_id", flat=True))
+    return Plan(place.organisation, start, end, only_grids=covering, **kwargs)
 
 
 def grids_led_by(person, day: datetime.date) -> set[int]:
     """Grids a person answers for on a day, with every grid below them (a leader sees their subtree)."""
-    posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
-    roots = set(Assignment.objects.filter(Q(person=person) | Q(post__in=posts)).active_on(day)
-                .values_list("grid_id", flat=True))
+    roots = grids_of(person, day)
     children: dict[int, list[int]] = defaultdict(list)
     for pk, parent_id in Grid.objects.filter(organisation_id=person.organisation_id).values_list("pk", "parent_id"):
         children[parent_id].append(pk)

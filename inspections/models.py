@@ -66,7 +66,7 @@ class ChecklistVersion(ScopedModel):
     class Meta:
         verbose_name = _("排查表版本")
         verbose_name_plural = _("排查表版本")
-        ordering = ["checklist", "-number"]
+        ordering = ["checklist_id", "-number"]  # ids, not the checklist's own ordering: no joins
         constraints = [models.UniqueConstraint(fields=["checklist", "number"], name="checklist_version_unique")]
 
     def __str__(self):
@@ -100,7 +100,7 @@ class ChecklistItem(models.Model):
     class Meta:
         verbose_name = _("排查项")
         verbose_name_plural = _("排查项")
-        ordering = ["version", "position"]
+        ordering = ["version_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="checklist_item_key_unique"),
             models.UniqueConstraint(fields=["version", "position"], name="checklist_item_position_unique"),

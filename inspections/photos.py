@@ -3,8 +3,10 @@ name or the browser's content type), hashed, given a random storage name, and th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -13,7 +15,7 @@ import pillow_heif
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 # Registers Pillow's "HEIF" format (iPhones save HEIC by default). Once, at import.
 pillow_heif.register_heif_opener()
@@ -154,6 +156,23 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+_STRICT = threading.Lock()
+
+
+@contextlib.contextmanager
+def strict_decoding():
+    """Pillow refusing truncated images while we decode. WeasyPrint sets the process-wide
+    ImageFile.LOAD_TRUNCATED_IMAGES to True when it is imported (to print what it can of a broken
+    image), after which a truncated upload would load as if whole: switch it off around our decode."""
+    with _STRICT:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _decode(upload, kind: str, name: str, label: str) -> tuple[int, int]:
     """Decode the whole image (a truncated or corrupt file fails here) and return its upright size."""
     formats = _PILLOW_FORMATS[kind]
@@ -169,7 +188,7 @@ def _decode(upload, kind: str, name: str, label: str) -> tuple[int, int]:
                 ) % {"name": name, "width": width, "height": height, "limit": MAX_PHOTO_PIXELS // 10_000})
             image.verify()  # checksums (PNG CRCs) without decoding; the image cannot be used afterwards
         upload.seek(0)
-        with Image.open(upload, formats=formats) as image:
+        with strict_decoding(), Image.open(upload, formats=formats) as image:
             image.load()  # every pixel: truncated data fails here
             orientation = image.getexif().get(0x0112)
     except ValidationError:

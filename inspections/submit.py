@@ -50,8 +50,8 @@ def counted_day(device_time: datetime.datetime | None, schedule=None,
     """The day an inspection counts for: the phone's time when its clock is plausible (an offline
     patrol synced later), else the server's; a night check after midnight counts for the night before."""
     now = now or timezone.now()
-    moment = device_time if device_time is not None and now - MAX_OFFLINE_AGE <= device_time <= now + MAX_CLOCK_AHEAD \
-        else now
+    plausible = device_time is not None and now - MAX_OFFLINE_AGE <= device_time <= now + MAX_CLOCK_AHEAD
+    moment = device_time if plausible else now
     local = timezone.localtime(moment)
     return schedule.duty_day(local) if schedule is not None else local.date()
 
@@ -117,10 +117,15 @@ def _store_photos(inspection: Inspection, photos: dict[str, list], saved: list[s
 
 
 def submit(actor: Actor, sub: Submission) -> tuple[Inspection, bool]:
-    """Record an inspection: (inspection, created). A known `client_id` returns the first one."""
-    existing = Inspection.objects.filter(client_id=sub.client_id).first()
-    if existing is not None:
-        return existing, False
+    """Record an inspection: (inspection, created). A known `client_id` returns the first one.
+
+    A repeat is usually caught by the unique client_id at insert time (one query less on the common
+    path); with photos it is looked up first, so no file is stored for a duplicate.
+    """
+    if sub.photos:
+        existing = Inspection.objects.filter(client_id=sub.client_id).first()
+        if existing is not None:
+            return existing, False
     items = list(sub.version.items.all())
     answers, notes, failed = _validate(sub, items)
     organisation = sub.version.organisation
@@ -132,7 +137,8 @@ def submit(actor: Actor, sub: Submission) -> tuple[Inspection, bool]:
                 check_in = CheckIn.objects.filter(client_id=sub.check_in, organisation=organisation).first()
             inspection = Inspection.objects.create(
                 organisation=organisation, client_id=sub.client_id, schedule=sub.schedule, version=sub.version,
-                grid=sub.grid, place=sub.place, on_date=counted_day(sub.device_time, sub.schedule), inspector=sub.inspector,
+                grid=sub.grid, place=sub.place, on_date=counted_day(sub.device_time, sub.schedule),
+                inspector=sub.inspector,
                 submitted_by=actor.user, device_time=sub.device_time, answers=answers, notes=notes,
                 failed_count=len(failed), major_count=sum(1 for i in failed if i.is_major),
                 remark=sub.remark[:2000], check_in=check_in)
@@ -182,7 +188,7 @@ def flag_for_scan(plan_tasks, moment: datetime.datetime) -> str:
 def check_in(actor: Actor, *, place, client_id: uuid.UUID, person=None, device_time=None, latitude=None,
              longitude=None, accuracy=None) -> tuple[CheckIn, bool]:
     """Record a QR scan (idempotent by client_id); flag it, never refuse it."""
-    from .due import Plan
+    from .due import plan_for_place
 
     existing = CheckIn.objects.filter(client_id=client_id).first()
     if existing is not None:
@@ -192,7 +198,7 @@ def check_in(actor: Actor, *, place, client_id: uuid.UUID, person=None, device_t
     moment = trusted or now
     # Yesterday too: a night check's window may run past midnight into today.
     day = timezone.localdate(moment)
-    plan = Plan(place.organisation, day - datetime.timedelta(days=1), day)
+    plan = plan_for_place(place, day - datetime.timedelta(days=1), day)
     tasks = plan.for_place(place.pk, day - datetime.timedelta(days=1)) + plan.for_place(place.pk, day)
     reason = flag_for_scan(tasks, moment)
     if device_time is not None and trusted is None:

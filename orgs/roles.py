@@ -30,6 +30,8 @@ class Capability(models.TextChoices):
     MANAGE_USERS = "manage_users", _("管理账户")
     MANAGE_GRID = "manage_grid", _("管理网格、场所与人员")
     VIEW_PHONE = "view_phone", _("查看完整手机号")
+    MANAGE_INSPECTIONS = "manage_inspections", _("管理排查表、排查计划与校历")
+    VIEW_INSPECTIONS = "view_inspections", _("查看排查记录与完成率")
 
 
 CAPABILITIES: dict[str, set[str]] = {
@@ -39,6 +41,9 @@ CAPABILITIES: dict[str, set[str]] = {
     Capability.MANAGE_USERS: {Role.BUREAU_ADMIN, Role.SAFETY_OFFICE},
     Capability.MANAGE_GRID: {Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
     Capability.VIEW_PHONE: {Role.SAFETY_OFFICE},
+    Capability.MANAGE_INSPECTIONS: {Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
+    Capability.VIEW_INSPECTIONS: {Role.BUREAU_ADMIN, Role.SCHOOL_LEADER, Role.SAFETY_OFFICE, Role.DUTY_LEADER,
+                                  Role.GRID_LEADER},
 }
 
 

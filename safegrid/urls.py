@@ -22,5 +22,9 @@ urlpatterns = [
     path("", include("grids.roster_urls")),
     path("", include("grids.letter_urls")),
     path("", include("grids.map_urls")),
+    path("", include("inspections.pwa_urls")),
+    path("", include("inspections.urls")),
+    path("", include("inspections.manage_urls")),
+    path("", include("inspections.record_urls")),
     path("api/v1/", api.urls),
 ]

@@ -12,6 +12,7 @@ from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
 from grids.models import Assignment, Grid, ResponsibilityLetter, RosterImport, TimeSlot
+from inspections.models import CheckIn, Checklist, ChecklistVersion, Finding, Holiday, Inspection, Photo, Schedule, Term
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
 
@@ -28,6 +29,31 @@ def _letter(cast: Cast) -> ResponsibilityLetter:
     return ResponsibilityLetter.objects.create(
         organisation=cast.school1, academic_year="2026-2027", template="middle_staff", grid=school.class_grid,
         assignment=school.class_head, issuer=school.li, signer=school.wang, title="班主任安全责任状", body="……")
+
+
+def _inspections(cast: Cast):
+    """A checklist, a schedule and one inspection with a failed item, a photo and a QR check-in (school1)."""
+    if not hasattr(cast, "_inspections"):
+        import datetime
+        import uuid
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from inspections.submit import check_in
+
+        from .inspections import ALL_PASS, do_inspection, make_checklist, make_schedule
+        from .photos import jpeg_bytes
+
+        school = _school(cast)
+        checklist = make_checklist(cast.school1)
+        schedule = make_schedule(cast.school1, checklist, grids=[school.class_grid])
+        scan, _ = check_in(Actor(user=cast.alice), place=school.room101, client_id=uuid.uuid4())
+        photo = SimpleUploadedFile("现场.jpg", jpeg_bytes(), content_type="image/jpeg")
+        inspection, _ = do_inspection(schedule, grid=school.class_grid, place=school.room101,
+                                      on=datetime.date(2026, 9, 28), answers={**ALL_PASS, "f1": "fail"},
+                                      photos={"f1": [photo]}, check_in=scan.client_id)
+        cast._inspections = {"checklist": checklist, "schedule": schedule, "inspection": inspection, "check_in": scan}
+    return cast._inspections
 
 
 def _token(cast: Cast) -> ApiToken:
@@ -58,6 +84,17 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     Membership: lambda cast: cast.bob.memberships.get(),
     AuditEvent: _audit_event,
     ApiToken: _token,
+    Checklist: lambda cast: _inspections(cast)["checklist"],
+    ChecklistVersion: lambda cast: _inspections(cast)["checklist"].current_version,
+    Schedule: lambda cast: _inspections(cast)["schedule"],
+    Inspection: lambda cast: _inspections(cast)["inspection"],
+    Finding: lambda cast: _inspections(cast)["inspection"].findings.get(),
+    Photo: lambda cast: _inspections(cast)["inspection"].photos.get(),
+    CheckIn: lambda cast: _inspections(cast)["check_in"],
+    Term: lambda cast: Term.objects.get_or_create(organisation=cast.school1, name="2026-2027学年第一学期", defaults={
+        "start": "2026-09-01", "end": "2027-01-22"})[0],
+    Holiday: lambda cast: Holiday.objects.get_or_create(organisation=cast.school1, name="国庆节", defaults={
+        "start": "2026-10-01", "end": "2026-10-07"})[0],
 }
 
 

@@ -38,11 +38,32 @@ def _object_patterns():
     return found
 
 
+def _qr_token(value) -> str:
+    from campus.models import Place
+
+    return Place.objects.filter(pk=value).values_list("qr_token", flat=True).first() or f"none-{value}"
+
+
+def _task_target(value) -> str:
+    """A patrol task's target (g<grid id>) for the schedule whose id is the walked value."""
+    from inspections.models import Schedule
+
+    schedule = Schedule.objects.filter(pk=value).prefetch_related("grids").first()
+    grid = next(iter(schedule.grids.all()), None) if schedule is not None else None
+    return f"g{grid.pk}" if grid is not None else "g0"
+
+
+# Path parts that are not object ids, by converter name: how to name the walked object through them.
+NON_ID_PARTS = {"token": _qr_token, "target": _task_target}
+
+
 def _url(route: str, converters: dict, value) -> str:
     url = route
     for name, converter in converters.items():
-        kind = type(converter).__name__.replace("Converter", "").lower()
-        url = url.replace(f"<{kind}:{name}>", str(value)).replace(f"<{name}>", str(value))
+        kind = {"string": "str"}.get(type(converter).__name__.replace("Converter", "").lower(),
+                                     type(converter).__name__.replace("Converter", "").lower())
+        part = NON_ID_PARTS[name](value) if name in NON_ID_PARTS else value
+        url = url.replace(f"<{kind}:{name}>", str(part)).replace(f"<{name}>", str(part))
     return "/" + url.lstrip("^").rstrip("$")
 
 

@@ -123,3 +123,23 @@ def test_the_plan_takes_a_fixed_number_of_queries_whatever_the_number_of_grids(c
     for day in (D(2026, 9, 1), D(2026, 9, 2)):
         do_inspection(school.class_daily, grid=school.floor_grid, on=day)
     assert count_queries() == before <= 12
+
+
+def test_a_persons_and_a_places_plan_answer_as_the_whole_schools_does(cast, school):
+    from inspections.due import plan_for_person, plan_for_place
+
+    make_schedule(cast.school1, school.checklist, name="重点部位", key_locations=True)
+    make_schedule(cast.school1, school.checklist, name="楼层", grid_kind="floor")
+    day = D(2026, 9, 28)
+    whole = Plan(cast.school1, day, day, today=day)
+
+    def keys(tasks):
+        return [(t.schedule.pk, t.target_key, t.window) for t in tasks]
+
+    for person in (school.wang, school.li, school.zhao, school.xiaoming):
+        assert keys(plan_for_person(person, day, today=day).for_person(person.pk, day)) == keys(
+            whole.for_person(person.pk, day))
+    for place in (school.room101, school.playground, school.building):
+        assert keys(plan_for_place(place, day, day, today=day).for_place(place.pk, day)) == keys(
+            whole.for_place(place.pk, day))
+    assert keys(whole.for_person(school.zhao.pk, day)) and keys(whole.for_place(school.room101.pk, day))

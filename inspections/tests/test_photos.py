@@ -149,6 +149,16 @@ def test_a_truncated_jpeg_is_refused():
     assert "cut.jpg" in error.messages[0]
 
 
+def test_a_truncated_jpeg_is_refused_even_after_weasyprint_made_pillow_lenient():
+    import weasyprint  # noqa: F401  (sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True at import)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = jpeg_bytes((800, 600))
+    assert refusal(upload("cut.jpg", data[: len(data) // 3])).code == "photo_unreadable"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint keeps its setting
+
+
 def test_a_truncated_heic_is_refused():
     data = heic_bytes()
     assert refusal(upload("cut.heic", data[: len(data) // 2])).code == "photo_unreadable"

@@ -85,7 +85,15 @@ def load_demo(password: str) -> int:
             created += 1
     created += load_rosters(actor, by_code)
     created += link_people(actor)
+    created += load_inspections(actor, by_code)
     return created
+
+
+def load_inspections(actor, by_code) -> int:
+    """Calendar, standard checklists, schedules and a few days of inspections in the roster schools."""
+    from inspections import demo
+
+    return sum(demo.load(actor, by_code[code]) for code in ROSTER_SCHOOLS)
 
 
 # Demo accounts linked to a person of the example roster by the role that person holds, so that

@@ -1,0 +1,62 @@
+"""Inspection figures for the home pages: today's due/done, yesterday's misses, flagged scans."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .due import Plan, TaskState, grids_led_by
+from .models import CheckIn
+
+
+@dataclass
+class SchoolDay:
+    due: int
+    done: int
+    missed_yesterday: int
+    flagged_scans: int
+    failed_today: int
+
+    @property
+    def open(self) -> int:
+        return self.due - self.done
+
+
+def school_day(school, day: datetime.date | None = None) -> SchoolDay:
+    """Today at a school: tasks due and done, yesterday's misses, today's flagged QR scans."""
+    from .models import Inspection
+
+    day = day or timezone.localdate()
+    yesterday = day - datetime.timedelta(days=1)
+    plan = Plan(school, yesterday, day, today=day)
+    today_tasks = plan.on(day)
+    since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return SchoolDay(
+        due=len(today_tasks), done=sum(1 for t in today_tasks if t.is_done),
+        missed_yesterday=sum(1 for t in plan.on(yesterday)
+                             if t.state == TaskState.MISSED and t.window.end == yesterday),
+        flagged_scans=CheckIn.objects.filter(organisation=school, flagged=True, server_time__gte=since).count(),
+        failed_today=Inspection.objects.filter(organisation=school, on_date=day, failed_count__gt=0).count(),
+    )
+
+
+@dataclass
+class MemberDay:
+    tasks: list
+    missed_in_my_grids: list
+
+    @property
+    def open(self) -> int:
+        return sum(1 for t in self.tasks if not t.is_done)
+
+
+def member_day(person, day: datetime.date | None = None) -> MemberDay:
+    """A grid member's today: their tasks; and the misses of yesterday in the grids they lead."""
+    day = day or timezone.localdate()
+    yesterday = day - datetime.timedelta(days=1)
+    plan = Plan(person.organisation, yesterday, day, today=day)
+    led = grids_led_by(person, day)
+    missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
+    return MemberDay(tasks=plan.for_person(person.pk, day), missed_in_my_grids=missed)
