@@ -10,6 +10,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .tenancy import ScopedQuerySet
 
@@ -45,3 +46,9 @@ class Period:
 
     def active_on(self, day: datetime.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+    def period_errors(self) -> dict:
+        """{"end": message} when the period ends before it starts (for a model's clean), else {}."""
+        if self.start and self.end and self.end < self.start:
+            return {"end": _("结束日期不能早于开始日期。")}
+        return {}

@@ -179,8 +179,8 @@ class Assignment(Audited, Period, ScopedModel):
         super().clean()
         if bool(self.person_id) == bool(self.post_id):
             raise ValidationError(_("责任人须为一名人员或一个岗位（二者选一）。"))
-        if self.end and self.start and self.end < self.start:
-            raise ValidationError({"end": _("结束日期不能早于开始日期。")})
+        if self.period_errors():
+            raise ValidationError(self.period_errors())
         for related in (self.person, self.post) if (self.person_id or self.post_id) else ():
             if related is not None and self.grid_id and related.organisation_id != self.grid.organisation_id:
                 raise ValidationError(_("责任人必须属于本学校。"))

@@ -194,9 +194,9 @@ class Term(Audited, Period, ScopedModel):
 
     def clean(self):
         super().clean()
+        if self.period_errors():
+            raise ValidationError(self.period_errors())
         if self.start and self.end:
-            if self.end < self.start:
-                raise ValidationError({"end": _("结束日期不能早于开始日期。")})
             overlapping = Term.objects.filter(organisation_id=self.organisation_id).overlapping(self.start, self.end)
             if overlapping.exclude(pk=self.pk).exists():
                 raise ValidationError(_("学期时间与已有学期重叠。"))
@@ -225,8 +225,8 @@ class Holiday(Audited, Period, ScopedModel):
 
     def clean(self):
         super().clean()
-        if self.start and self.end and self.end < self.start:
-            raise ValidationError({"end": _("结束日期不能早于开始日期。")})
+        if self.period_errors():
+            raise ValidationError(self.period_errors())
 
 
 class Schedule(Audited, Period, ScopedModel):
@@ -335,8 +335,7 @@ class Schedule(Audited, Period, ScopedModel):
         unknown = [r for r in self.role_list if r not in AssignmentRole.values]
         if unknown:
             errors["roles"] = _("未知的责任角色：%(roles)s") % {"roles": "，".join(unknown)}
-        if self.end and self.start and self.end < self.start:
-            errors["end"] = _("结束日期不能早于开始日期。")
+        errors.update(self.period_errors())
         if self.checklist_id and self.organisation_id and self.checklist.organisation_id != self.organisation_id:
             errors["checklist"] = _("排查表必须属于本学校。")
         if errors:

@@ -46,6 +46,7 @@ def school_day(school, day: datetime.date | None = None) -> SchoolDay:
 class MemberDay:
     tasks: list
     missed_in_my_grids: list
+    flagged_scans: list
 
     @property
     def open(self) -> int:
@@ -59,4 +60,9 @@ def member_day(person, day: datetime.date | None = None) -> MemberDay:
     plan = Plan(person.organisation, yesterday, day, today=day)
     led = grids_led_by(person, day)
     missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
-    return MemberDay(tasks=plan.for_person(person.pk, day), missed_in_my_grids=missed)
+    # QR scans out of the ordinary since yesterday at places of the grids they lead.
+    since = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time.min))
+    flagged = list(CheckIn.objects.filter(organisation_id=person.organisation_id, flagged=True, server_time__gte=since,
+                                          place__grids__in=led or [0])
+                   .select_related("place", "person").distinct().order_by("-server_time")[:20])
+    return MemberDay(tasks=plan.for_person(person.pk, day), missed_in_my_grids=missed, flagged_scans=flagged)

@@ -53,8 +53,17 @@ def _task_target(value) -> str:
     return f"g{grid.pk}" if grid is not None else "g0"
 
 
-# Path parts that are not object ids, by converter name: how to name the walked object through them.
-NON_ID_PARTS = {"token": _qr_token, "target": _task_target}
+def _checklist_of_place(value) -> int:
+    """A checklist of the school of the place whose id is the walked value (an unplanned inspection)."""
+    from campus.models import Place
+    from inspections.models import Checklist
+
+    organisation = Place.objects.filter(pk=value).values("organisation")
+    return Checklist.objects.filter(organisation__in=organisation).values_list("pk", flat=True).first() or 0
+
+
+# Path parts that are not the walked object's id, by converter name: how to name it through them.
+NON_ID_PARTS = {"token": _qr_token, "target": _task_target, "checklist_id": _checklist_of_place}
 
 
 def _url(route: str, converters: dict, value) -> str:
