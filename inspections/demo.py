@@ -74,7 +74,8 @@ def _schedules(school) -> list[dict]:
          "key_locations": True},
         {"name": "食堂每日检查", "key": "canteen", "cadence": "daily", "time_from": datetime.time(10),
          "time_to": datetime.time(11, 30), "places": places.filter(place_type__in=["食堂", "操作间"])},
-        {"name": "门卫每日检查", "key": "gate", "cadence": "daily", "time_from": datetime.time(7),
+        {"name": "门卫每日检查", "key": "gate", "cadence": "daily", "day_rule": "all_days",
+         "time_from": datetime.time(7),
          "time_to": datetime.time(8), "places": places.filter(place_type__in=["校门", "门卫室"])},
     ]
 
