@@ -143,12 +143,18 @@ def submit(actor: Actor, sub: Submission) -> tuple[Inspection, bool]:
                 failed_count=len(failed), major_count=sum(1 for i in failed if i.is_major),
                 remark=sub.remark[:2000], check_in=check_in)
             if failed:
-                Finding.objects.bulk_create([
+                findings = Finding.objects.bulk_create([
                     Finding(organisation=organisation, inspection=inspection, item=item, grid=sub.grid,
                             place=sub.place, on_date=inspection.on_date,
                             answer=item.answer_label(answers.get(item.key, ""))[:60],
                             note=notes.get(item.key, ""), is_major=item.is_major)
                     for item in failed])
+                # Each failed item is a hazard in the register (重大 for a major item), for the workflow.
+                from hazards.actions import from_finding
+
+                for finding in findings:
+                    finding.inspection = inspection
+                    from_finding(actor, finding)
             if sub.photos:
                 Photo.objects.bulk_create(_store_photos(inspection, sub.photos, saved))
             record(actor, AuditAction.CREATE, inspection, organisation=organisation, changes={

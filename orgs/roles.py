@@ -32,6 +32,7 @@ class Capability(models.TextChoices):
     VIEW_PHONE = "view_phone", _("查看完整手机号")
     MANAGE_INSPECTIONS = "manage_inspections", _("管理排查表、排查计划与校历")
     VIEW_INSPECTIONS = "view_inspections", _("查看排查记录与完成率")
+    MANAGE_HAZARDS = "manage_hazards", _("交办、验收和上报隐患")
 
 
 CAPABILITIES: dict[str, set[str]] = {
@@ -42,6 +43,7 @@ CAPABILITIES: dict[str, set[str]] = {
     Capability.MANAGE_GRID: {Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
     Capability.VIEW_PHONE: {Role.SAFETY_OFFICE},
     Capability.MANAGE_INSPECTIONS: {Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
+    Capability.MANAGE_HAZARDS: {Role.BUREAU_ADMIN, Role.SCHOOL_LEADER, Role.SAFETY_OFFICE},
     Capability.VIEW_INSPECTIONS: {Role.BUREAU_ADMIN, Role.SCHOOL_LEADER, Role.SAFETY_OFFICE, Role.DUTY_LEADER,
                                   Role.GRID_LEADER},
 }

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "people",
     "grids",
     "inspections",
+    "hazards",
     "dashboards",
 ]
 

@@ -12,6 +12,7 @@ from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
 from grids.models import Assignment, Grid, ResponsibilityLetter, RosterImport, TimeSlot
+from hazards.models import Hazard, HazardEvent, HazardPhoto
 from inspections.models import CheckIn, Checklist, ChecklistVersion, Finding, Holiday, Inspection, Photo, Schedule, Term
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
@@ -56,6 +57,21 @@ def _inspections(cast: Cast):
     return cast._inspections
 
 
+def _hazard(cast: Cast):
+    """A hazard raised from the walk's inspection finding, with a photo (school1)."""
+    if not hasattr(cast, "_hazard"):
+        from django.core.files.base import ContentFile
+
+        from hazards.actions import from_finding
+        from hazards.models import HazardPhoto
+
+        hazard = from_finding(Actor(user=cast.alice), _inspections(cast)["inspection"].findings.get())
+        HazardPhoto.objects.create(organisation=cast.school1, hazard=hazard, kind="before", content_type="image/jpeg",
+                                   image=ContentFile(b"\xff\xd8\xff", name="h.jpg"), sha256="0" * 64)
+        cast._hazard = hazard
+    return cast._hazard
+
+
 def _token(cast: Cast) -> ApiToken:
     return ApiToken.issue(cast.alice, name="walk")[0]
 
@@ -91,6 +107,9 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     Finding: lambda cast: _inspections(cast)["inspection"].findings.get(),
     Photo: lambda cast: _inspections(cast)["inspection"].photos.get(),
     CheckIn: lambda cast: _inspections(cast)["check_in"],
+    Hazard: _hazard,
+    HazardPhoto: lambda cast: _hazard(cast).photos.get(),
+    HazardEvent: lambda cast: _hazard(cast).events.first(),
     Term: lambda cast: Term.objects.get_or_create(organisation=cast.school1, name="2026-2027学年第一学期", defaults={
         "start": "2026-09-01", "end": "2027-01-22"})[0],
     Holiday: lambda cast: Holiday.objects.get_or_create(organisation=cast.school1, name="国庆节", defaults={

@@ -1,0 +1,49 @@
+"""Registering hazards: by hand (a patrol, an upper-level check) or from an inspection's failed item."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.actions import create_object
+from core.audit import Actor
+
+from .choices import FROM_CHECKLIST_TOPIC, Grade, Source
+from .models import Hazard, HazardEvent
+
+
+def owner_grid(place):
+    """The deepest grid covering a place: who answers for a hazard found there."""
+    if place is None:
+        return None
+    from grids.models import Grid
+
+    return Grid.objects.filter(organisation_id=place.organisation_id, places=place).order_by("-level", "pk").first()
+
+
+@transaction.atomic
+def report(actor: Actor, hazard: Hazard) -> Hazard:
+    """Register a new hazard (待处理); its grid is the place's when not given."""
+    if hazard.grid_id is None and hazard.place_id is not None:
+        hazard.grid = owner_grid(hazard.place)
+    hazard.found_at = hazard.found_at or timezone.now()
+    hazard.reported_by = hazard.reported_by or actor.user
+    hazard = create_object(actor, hazard)
+    HazardEvent.objects.create(organisation_id=hazard.organisation_id, hazard=hazard, action="report", from_state="",
+                               to_state=hazard.state, actor=actor.user, actor_name=actor.name[:150])
+    return hazard
+
+
+def from_finding(actor: Actor, finding) -> Hazard:
+    """The hazard an inspection's failed item raises (a major item raises a major hazard); once only."""
+    existing = Hazard.objects.filter(finding=finding).first()
+    if existing is not None:
+        return existing
+    item = finding.item
+    inspection = finding.inspection
+    text = item.text + (f"：{finding.note}" if finding.note else f"（{finding.answer}）")
+    return report(actor, Hazard(
+        organisation_id=finding.organisation_id, place=finding.place, grid=finding.grid,
+        topic=FROM_CHECKLIST_TOPIC.get(inspection.version.checklist.topic, "other"),
+        grade=Grade.MAJOR if finding.is_major else Grade.GENERAL, source=Source.INSPECTION, description=text,
+        finding=finding, found_by=inspection.inspector, found_at=inspection.received_at))

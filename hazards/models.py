@@ -1,0 +1,136 @@
+"""The hazard register (隐患台账): every hazard found, who owns it, its five fixes (五落实), its state
+in the rectification workflow and every transition it went through.
+
+State changes go only through `hazards.workflow`; `version` makes two people acting at once safe
+(the second is told to reload).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import Audited
+from core.tenancy import ScopedManager, ScopedModel
+
+from .choices import Grade, Level, PhotoKind, RiskColour, Source, State, Topic
+
+
+class Hazard(Audited, ScopedModel):
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    place = models.ForeignKey("campus.Place", verbose_name=_("场所"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="hazards")
+    grid = models.ForeignKey("grids.Grid", verbose_name=_("责任网格"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="hazards")
+    topic = models.CharField(_("类别"), max_length=20, choices=Topic.choices, default=Topic.OTHER)
+    grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices, default=Grade.GENERAL)
+    risk_colour = models.CharField(_("风险颜色"), max_length=10, choices=RiskColour.choices, blank=True)
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.PATROL)
+    description = models.TextField(_("隐患描述"))
+    finding = models.OneToOneField("inspections.Finding", verbose_name=_("排查发现"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="hazard")
+    found_by = models.ForeignKey("people.Person", verbose_name=_("发现人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    found_at = models.DateTimeField(_("发现时间"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
+    level = models.CharField(_("处理层级"), max_length=12, choices=Level.choices, default=Level.GRID)
+    # The five fixes (五落实): measures, responsible person, funds, deadline, contingency plan.
+    responsible = models.ForeignKey("people.Person", verbose_name=_("整改责任人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="hazards_responsible")
+    deadline = models.DateField(_("整改期限"), null=True, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    funds = models.CharField(_("整改资金"), max_length=200, blank=True)
+    contingency_plan = models.TextField(_("应急预案"), blank=True)
+
+    fixed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("整改人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    fixed_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
+    fix_note = models.TextField(_("整改情况"), blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("验收人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    verified_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
+    rejection_reason = models.TextField(_("验收不通过原因"), blank=True)
+    escalation_reason = models.TextField(_("上报原因"), blank=True)
+    government_reference = models.CharField(_("报送政府文号"), max_length=100, blank=True)
+    is_overdue = models.BooleanField(_("已逾期"), default=False)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("隐患")
+        verbose_name_plural = _("隐患")
+        ordering = ["-found_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "state", "found_at"], name="hazard_org_state_found"),
+            models.Index(fields=["organisation", "grade", "state"], name="hazard_org_grade_state"),
+            models.Index(fields=["organisation", "topic", "found_at"], name="hazard_org_topic_found"),
+            models.Index(fields=["organisation", "source", "found_at"], name="hazard_org_source_found"),
+            models.Index(fields=["grid", "state"], name="hazard_grid_state"),
+            models.Index(fields=["state", "deadline"], name="hazard_state_deadline"),
+        ]
+
+    def __str__(self):
+        return self.description[:40]
+
+    @property
+    def five_fixes_missing(self) -> list[str]:
+        """Labels of the five fixes not yet given (all are required for a major hazard)."""
+        fields = [("measures", self.measures), ("responsible", self.responsible_id), ("funds", self.funds),
+                  ("deadline", self.deadline), ("contingency_plan", self.contingency_plan)]
+        return [str(self._meta.get_field(name).verbose_name) for name, value in fields
+                if not (value.strip() if isinstance(value, str) else value)]
+
+
+def hazard_photo_path(instance, filename: str) -> str:
+    return f"hazards/{instance.organisation_id}/{instance.hazard_id}/{filename}"
+
+
+class HazardPhoto(ScopedModel):
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    hazard = models.ForeignKey(Hazard, verbose_name=_("隐患"), on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(_("类型"), max_length=10, choices=PhotoKind.choices)
+    image = models.FileField(_("照片"), upload_to=hazard_photo_path, max_length=200)
+    thumbnail = models.FileField(_("缩略图"), upload_to=hazard_photo_path, max_length=200, blank=True)
+    content_type = models.CharField(_("格式"), max_length=20)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("拍摄人"), null=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("隐患照片")
+        verbose_name_plural = _("隐患照片")
+        ordering = ["hazard", "kind", "id"]
+
+
+class HazardEvent(ScopedModel):
+    """One step of a hazard's history: what was done, by whom, from which state to which."""
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    hazard = models.ForeignKey(Hazard, verbose_name=_("隐患"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20)
+    from_state = models.CharField(_("原状态"), max_length=12, choices=State.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(_("操作人姓名"), max_length=150)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    reason = models.TextField(_("说明"), blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("隐患处理记录")
+        verbose_name_plural = _("隐患处理记录")
+        ordering = ["hazard", "id"]
