@@ -58,6 +58,8 @@ class Hazard(Audited, ScopedModel):
     escalation_reason = models.TextField(_("上报原因"), blank=True)
     government_reference = models.CharField(_("报送政府文号"), max_length=100, blank=True)
     is_overdue = models.BooleanField(_("已逾期"), default=False)
+    left_overnight = models.BooleanField(_("隔夜未处理"), default=False,
+                                         help_text=_("隐患不过夜：发现当天未交办、未整改也未上报"))
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -134,3 +136,57 @@ class HazardEvent(ScopedModel):
         verbose_name = _("隐患处理记录")
         verbose_name_plural = _("隐患处理记录")
         ordering = ["hazard", "id"]
+
+
+class NoticeCounter(ScopedModel):
+    """The last rectification notice number of a school in a year (numbers never repeat or skip)."""
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_number = models.PositiveIntegerField(_("最后编号"), default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("通知书编号")
+        verbose_name_plural = _("通知书编号")
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="notice_counter_unique")]
+
+
+class RectificationNotice(Audited, ScopedModel):
+    """隐患整改通知书: one or more hazards sent to a department or person, numbered per school and year
+    (〔2026〕第015号), with a deadline and requirements; the recipient acknowledges receipt."""
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("编号"))
+    hazards = models.ManyToManyField(Hazard, verbose_name=_("隐患"), related_name="notices")
+    recipient_department = models.CharField(_("接收部门"), max_length=60, blank=True)
+    recipient = models.ForeignKey("people.Person", verbose_name=_("接收人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="notices")
+    deadline = models.DateField(_("整改期限"))
+    requirements = models.TextField(_("整改要求"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签发人"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签收人"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("隐患整改通知书")
+        verbose_name_plural = _("隐患整改通知书")
+        ordering = ["-year", "-number"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "year", "number"],
+                                               name="notice_number_unique")]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return _("〔%(year)d〕第%(number)03d号") % {"year": self.year, "number": self.number}

@@ -290,3 +290,18 @@ def escalate_overdue(today: datetime.date) -> list[Hazard]:
         Hazard.objects.filter(pk=fresh.pk).update(is_overdue=True)
         done.append(fresh)
     return done
+
+
+def flag_left_overnight(today: datetime.date) -> int:
+    """隐患不过夜: hazards found before today that nobody has acted on (still 待处理 at its own grid or
+    school, with no step after being reported) are flagged for the safety office."""
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    stale = Hazard.objects.filter(state=State.REPORTED, found_at__lt=start_of_today, left_overnight=False,
+                                  level__in=[Level.GRID, Level.SCHOOL], version=1)
+    return stale.update(left_overnight=True)
+
+
+def daily(today: datetime.date | None = None) -> dict[str, int]:
+    """The daily hazard job: flag hazards left overnight, escalate the overdue ones."""
+    today = today or timezone.localdate()
+    return {"left_overnight": flag_left_overnight(today), "escalated": len(escalate_overdue(today))}

@@ -12,7 +12,7 @@ from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
 from grids.models import Assignment, Grid, ResponsibilityLetter, RosterImport, TimeSlot
-from hazards.models import Hazard, HazardEvent, HazardPhoto
+from hazards.models import Hazard, HazardEvent, HazardPhoto, NoticeCounter, RectificationNotice
 from inspections.models import CheckIn, Checklist, ChecklistVersion, Finding, Holiday, Inspection, Photo, Schedule, Term
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
@@ -72,6 +72,17 @@ def _hazard(cast: Cast):
     return cast._hazard
 
 
+def _notice(cast: Cast):
+    if not hasattr(cast, "_notice"):
+        import datetime
+
+        from hazards.notices import issue
+
+        cast._notice = issue(Actor(user=cast.alice), cast.school1, [_hazard(cast)], deadline=datetime.date(2026, 12, 5),
+                             requirements="限期整改", recipient_department="总务处")
+    return cast._notice
+
+
 def _token(cast: Cast) -> ApiToken:
     return ApiToken.issue(cast.alice, name="walk")[0]
 
@@ -110,6 +121,8 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     Hazard: _hazard,
     HazardPhoto: lambda cast: _hazard(cast).photos.get(),
     HazardEvent: lambda cast: _hazard(cast).events.first(),
+    RectificationNotice: lambda cast: _notice(cast),
+    NoticeCounter: lambda cast: (_notice(cast), NoticeCounter.objects.get(organisation=cast.school1))[1],
     Term: lambda cast: Term.objects.get_or_create(organisation=cast.school1, name="2026-2027学年第一学期", defaults={
         "start": "2026-09-01", "end": "2027-01-22"})[0],
     Holiday: lambda cast: Holiday.objects.get_or_create(organisation=cast.school1, name="国庆节", defaults={

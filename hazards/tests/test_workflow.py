@@ -276,3 +276,21 @@ def test_each_failed_inspection_item_raises_a_hazard_once_and_a_major_item_a_maj
     assert "自动消防设施" in major.description and "报警主机故障" in major.description
     assert general.grade == "general" and "未归寝人数" in general.description
     assert from_finding(act(school.users.wang), general.finding) == general and Hazard.objects.count() == 2
+
+
+def test_the_daily_job_flags_hazards_left_overnight_and_escalates_the_overdue(cast, school):
+    from django.core.management import call_command
+
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 10, 9, 15, 0)), tick=False):
+        untouched = new_hazard(cast, school)
+        acted = workflow.assign(act(school.users.wang), new_hazard(cast, school), 1, responsible=school.wang,
+                                deadline=D(2026, 10, 9))
+        call_command("hazards_daily", "--date", "2026-10-09")  # the same day: nothing yet
+    untouched.refresh_from_db()
+    assert not untouched.left_overnight
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 10, 10, 0, 30)), tick=False):
+        call_command("hazards_daily", "--date", "2026-10-10")
+    untouched.refresh_from_db()
+    acted.refresh_from_db()
+    assert untouched.left_overnight and not acted.left_overnight  # acted on the day it was found
+    assert acted.is_overdue and acted.grid == school.floor_grid  # its deadline passed: one level up
