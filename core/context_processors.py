@@ -14,6 +14,7 @@ def navigation(request):
     items.append((_("今日巡查"), reverse("inspections:today"), "patrol"))
     if user.has_capability(Capability.VIEW_INSPECTIONS):
         items.append((_("排查记录"), reverse("inspection_records:inspection_list"), "inspection_records"))
+        items.append((_("隐患台账"), reverse("hazards:hazard_list"), "hazards"))
     if user.has_capability(Capability.MANAGE_INSPECTIONS):
         items.append((_("排查设置"), reverse("inspection_setup:checklist_list"), "inspection_setup"))
     items.append((_("网格"), reverse("grids:grid_list"), "grids"))

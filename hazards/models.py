@@ -137,6 +137,12 @@ class HazardEvent(ScopedModel):
         verbose_name_plural = _("隐患处理记录")
         ordering = ["hazard", "id"]
 
+    @property
+    def action_label(self) -> str:
+        from .workflow import ACTION_LABELS
+
+        return str(ACTION_LABELS.get(self.action, _("登记") if self.action == "report" else self.action))
+
 
 class NoticeCounter(ScopedModel):
     """The last rectification notice number of a school in a year (numbers never repeat or skip)."""

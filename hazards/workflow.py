@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import Actor, AuditAction, diff, record, snapshot
 from core.tenancy import memberships_of
@@ -38,8 +39,9 @@ EDGES: dict[str, tuple[set[str], str | None]] = {
     "reject": ({State.AWAITING_VERIFICATION}, State.RECTIFYING),
     "escalate": ({State.REPORTED, State.RECTIFYING}, None),
 }
-ACTION_LABELS = {"assign": _("交办整改"), "fix_on_spot": _("当场整改"), "submit_fix": _("整改完成"),
-                 "verify": _("验收销号"), "reject": _("验收不通过"), "escalate": _("上报")}
+ACTION_LABELS = {"assign": gettext_lazy("交办整改"), "fix_on_spot": gettext_lazy("当场整改"),
+                 "submit_fix": gettext_lazy("整改完成"), "verify": gettext_lazy("验收销号"),
+                 "reject": gettext_lazy("验收不通过"), "escalate": gettext_lazy("上报")}
 
 
 class Conflict(Exception):

@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("inspections.manage_urls")),
     path("", include("inspections.record_urls")),
+    path("", include("hazards.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,68 @@
+"""The register's pages: access, tenancy, filters, a fixed number of queries."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from core.audit import Actor
+from core.testing.school import make_school
+from core.testing.views import ViewCase, check_view
+from hazards import workflow
+from hazards.actions import report
+from hazards.models import Hazard
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hazards(cast):
+    school = make_school(cast.school1)
+    made = [report(Actor(user=cast.alice), Hazard(organisation=cast.school1, place=place, description=text,
+                                                  grade=grade, topic=topic))
+            for place, text, grade, topic in [(school.room101, "灭火器压力不足", "general", "fire"),
+                                              (school.playground, "围墙开裂", "major", "buildings")]]
+    school.hazards = made
+    return school
+
+
+@pytest.mark.parametrize("case", [
+    ViewCase("hazards:hazard_list"),
+    ViewCase("hazards:hazard_detail", args=lambda cast: [Hazard.objects.filter(organisation=cast.school1).first().pk]),
+], ids=lambda c: c.name)
+def test_view_access_rules(client, cast, hazards, case):
+    check_view(client, cast, case)
+
+
+def test_the_register_filters_by_grade_state_and_grid(client_for, cast, hazards):
+    client = client_for(cast.alice)
+    page = client.get(reverse("hazards:hazard_list")).content.decode()
+    assert "灭火器压力不足" in page and "围墙开裂" in page
+    major = client.get(reverse("hazards:hazard_list"), {"grade": "major"}).content.decode()
+    assert "围墙开裂" in major and "灭火器压力不足" not in major
+    workflow.assign(Actor(user=cast.alice), hazards.hazards[0], 1, responsible=hazards.wang,
+                    deadline=datetime.date(2026, 12, 1))
+    rectifying = client.get(reverse("hazards:hazard_list"), {"state": "rectifying"}).content.decode()
+    assert "灭火器压力不足" in rectifying and "围墙开裂" not in rectifying
+    by_grid = client.get(reverse("hazards:hazard_list"), {"grid": hazards.playground_grid.pk}).content.decode()
+    assert "围墙开裂" in by_grid and "灭火器压力不足" not in by_grid
+    detail = client.get(reverse("hazards:hazard_detail", args=[hazards.hazards[0].pk])).content.decode()
+    assert "交办整改" in detail and "一年级1班" in detail
+
+
+def test_the_register_takes_the_same_queries_for_few_or_many_hazards(client_for, cast, hazards):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(cast.alice)
+    client.get(reverse("hazards:hazard_list"))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("hazards:hazard_list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(6):
+        report(Actor(), Hazard(organisation=cast.school1, place=hazards.room102, description=f"隐患{n}"))
+    assert count() == few
