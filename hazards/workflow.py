@@ -120,7 +120,7 @@ def _has_photo(hazard, kind: str) -> bool:
 
 def _transition(actor: Actor, hazard: Hazard, version: int, action: str, check, apply, *, reason: str = "") -> Hazard:
     with transaction.atomic():
-        fresh = (Hazard.objects.select_for_update().select_related("organisation", "grid__parent__parent")
+        fresh = (Hazard.objects.select_for_update(of=("self",)).select_related("organisation", "grid__parent__parent")
                  .get(pk=hazard.pk))
         if fresh.version != version:
             raise Conflict()
