@@ -248,6 +248,8 @@ def test_an_expired_session_keeps_the_item_until_the_person_logs_in_again(phone,
 
     log_in(page, live_server, "bob")
     page.goto(f"{live_server.url}{FORM}")
+    # The outbox starts hidden before the script has looked at it: wait for the send itself.
+    wait_until(page, lambda: len(site.RECEIVED) == 1, message="the kept item was not sent after logging in")
     expect(outbox).to_be_hidden()
     assert [(entry["note"], entry["user"]) for entry in site.RECEIVED] == [("会话过期前填写", "bob")]
 
