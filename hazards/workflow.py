@@ -17,14 +17,12 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import Actor, AuditAction, diff, record, snapshot
 from core.tenancy import memberships_of
-from grids.models import Assignment
 from orgs.roles import Capability
 
 from .choices import Grade, Level, PhotoKind, State
@@ -64,14 +62,11 @@ def _grid_chain(grid) -> list[int]:
 
 
 def _holds_any(user, grid_ids: list[int], day: datetime.date) -> bool:
-    person = getattr(user, "person", None)
-    if person is None or not grid_ids:
-        return False
-    from people.models import PostHolding
+    """Whether the user's person answers that day for any of these grids (directly or by a post)."""
+    from inspections.due import grids_of
 
-    posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
-    return Assignment.objects.filter(grid__in=grid_ids).active_on(day).filter(
-        Q(person=person) | Q(post__in=posts)).exists()
+    person = getattr(user, "person", None)
+    return person is not None and bool(grids_of(person, day) & set(grid_ids))
 
 
 def _manages(user, hazard) -> bool:

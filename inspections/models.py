@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import Audited
@@ -432,7 +433,7 @@ class Finding(ScopedModel):
 
 
 def photo_path(instance, filename: str) -> str:
-    return f"inspections/{instance.organisation_id}/{datetime.date.today():%Y/%m}/{filename}"
+    return f"inspections/{instance.organisation_id}/{timezone.localdate():%Y/%m}/{filename}"
 
 
 class Photo(ScopedModel):

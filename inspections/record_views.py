@@ -35,6 +35,7 @@ from .filters import (
     filter_data,
 )
 from .models import CheckIn, Finding, Inspection, Photo
+from .views import person_of
 
 VIEW = Capability.VIEW_INSPECTIONS
 NAV = "inspection_records"
@@ -53,10 +54,6 @@ def _template(request, name: str) -> str:
 def is_grid_leader(user) -> bool:
     membership = user.primary_membership()
     return membership is not None and membership.role == Role.GRID_LEADER
-
-
-def person_of(user):
-    return getattr(user, "person", None)
 
 
 def _filtered(request, form_class, url_name: str, model, *, first_visit: dict | None = None):
