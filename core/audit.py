@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditAction, AuditEvent
 
@@ -65,6 +66,8 @@ def _json_value(value):
         return str(value)
     if isinstance(value, bytes | memoryview):
         return "<binary>"
+    if isinstance(value, FieldFile):
+        return value.name or None
     return value
 
 

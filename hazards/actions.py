@@ -9,7 +9,7 @@ from core.actions import create_object
 from core.audit import Actor
 
 from .choices import FROM_CHECKLIST_TOPIC, Grade, Source
-from .models import Hazard, HazardEvent
+from .models import Hazard, HazardEvent, HazardPhoto
 
 
 def owner_grid(place):
@@ -47,3 +47,19 @@ def from_finding(actor: Actor, finding) -> Hazard:
         topic=FROM_CHECKLIST_TOPIC.get(inspection.version.checklist.topic, "other"),
         grade=Grade.MAJOR if finding.is_major else Grade.GENERAL, source=Source.INSPECTION, description=text,
         finding=finding, found_by=inspection.inspector, found_at=inspection.received_at))
+
+
+def add_photo(actor: Actor, hazard: Hazard, upload, kind: str) -> HazardPhoto:
+    """A before or after photo of a hazard: checked by content (ValidationError in Chinese), stored, audited.
+    Files already written are removed again when the row cannot be saved."""
+    photo = HazardPhoto(organisation_id=hazard.organisation_id, hazard=hazard, kind=kind, taken_by=actor.user)
+    saved: list[str] = []
+    try:
+        photo.store(upload, saved)
+        with transaction.atomic():
+            create_object(actor, photo)
+    except Exception:
+        for name in saved:
+            photo.image.storage.delete(name)
+        raise
+    return photo

@@ -56,6 +56,18 @@ class PhotoKind(models.TextChoices):
     AFTER = "after", _("整改后")
 
 
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("待初审")
+    ACCEPTED = "accepted", _("已受理")
+    DISMISSED = "dismissed", _("不予受理")
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("即将到期")
+    DUE_TODAY = "due_today", _("今日到期")
+    OVERDUE = "overdue", _("已逾期")
+
+
 # The checklist topics of inspections, in the hazard register's topics.
 FROM_CHECKLIST_TOPIC = {
     "fire": Topic.FIRE, "electricity": Topic.ELECTRICITY, "buildings": Topic.BUILDINGS, "canteen": Topic.FOOD,

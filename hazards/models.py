@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import Audited
 from core.tenancy import ScopedManager, ScopedModel
+from inspections.models import StoredPhoto
 
-from .choices import Grade, Level, PhotoKind, RiskColour, Source, State, Topic
+from .choices import Grade, Level, PhotoKind, ReminderKind, ReportStatus, RiskColour, Source, State, Topic
 
 
 class Hazard(Audited, ScopedModel):
@@ -90,20 +91,16 @@ class Hazard(Audited, ScopedModel):
                 if not (value.strip() if isinstance(value, str) else value)]
 
 
-def hazard_photo_path(instance, filename: str) -> str:
-    return f"hazards/{instance.organisation_id}/{instance.hazard_id}/{filename}"
+class HazardPhoto(StoredPhoto, ScopedModel):
+    """A photo of a hazard before or after its rectification."""
 
+    PHOTO_FOLDER = "hazards"
 
-class HazardPhoto(ScopedModel):
     organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
                                      related_name="+")
     hazard = models.ForeignKey(Hazard, verbose_name=_("隐患"), on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(_("类型"), max_length=10, choices=PhotoKind.choices)
-    image = models.FileField(_("照片"), upload_to=hazard_photo_path, max_length=200)
-    thumbnail = models.FileField(_("缩略图"), upload_to=hazard_photo_path, max_length=200, blank=True)
-    content_type = models.CharField(_("格式"), max_length=20)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("拍摄人"), null=True,
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("拍摄人"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -196,3 +193,77 @@ class RectificationNotice(Audited, ScopedModel):
     @property
     def code(self) -> str:
         return _("〔%(year)d〕第%(number)03d号") % {"year": self.year, "number": self.number}
+
+
+class PublicReport(ScopedModel):
+    """随手拍: a hazard reported by anyone through a place's public QR link, without an account and without
+    personal data. It waits in the safety office's review queue (初审) until accepted (becoming a hazard)
+    or dismissed."""
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    place = models.ForeignKey("campus.Place", verbose_name=_("场所"), on_delete=models.CASCADE,
+                              related_name="public_reports")
+    description = models.TextField(_("情况描述"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    status = models.CharField(_("审核状态"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    dismiss_reason = models.TextField(_("不予受理原因"), blank=True)
+    hazard = models.OneToOneField(Hazard, verbose_name=_("登记的隐患"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="public_report")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("随手拍")
+        verbose_name_plural = _("随手拍")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status", "submitted_at"], name="report_org_status_at")]
+
+    def __str__(self):
+        return self.description[:40]
+
+
+class PublicReportPhoto(StoredPhoto, ScopedModel):
+    """The one optional photo of a public report."""
+
+    PHOTO_FOLDER = "reports"
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    report = models.OneToOneField(PublicReport, verbose_name=_("随手拍"), on_delete=models.CASCADE,
+                                  related_name="photo")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("随手拍照片")
+        verbose_name_plural = _("随手拍照片")
+
+
+class Reminder(ScopedModel):
+    """A reminder to a hazard's responsible person (整改提醒): the deadline is near, or passed. Made by
+    the daily job once per hazard, person, kind and day; shown in the app until read, and e-mailed when
+    the person's account has an address."""
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    hazard = models.ForeignKey(Hazard, verbose_name=_("隐患"), on_delete=models.CASCADE, related_name="reminders")
+    person = models.ForeignKey("people.Person", verbose_name=_("提醒对象"), on_delete=models.CASCADE,
+                               related_name="hazard_reminders")
+    kind = models.CharField(_("提醒类型"), max_length=12, choices=ReminderKind.choices)
+    on_date = models.DateField(_("提醒日期"))
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("整改提醒")
+        verbose_name_plural = _("整改提醒")
+        ordering = ["-on_date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["hazard", "person", "kind", "on_date"],
+                                               name="reminder_once_a_day")]
+        indexes = [models.Index(fields=["person", "read_at"], name="reminder_person_unread")]

@@ -433,17 +433,16 @@ class Finding(ScopedModel):
 
 
 def photo_path(instance, filename: str) -> str:
-    return f"inspections/{instance.organisation_id}/{timezone.localdate():%Y/%m}/{filename}"
+    """Where a stored photo goes: its kind's folder, its school, the local month."""
+    return f"{instance.PHOTO_FOLDER}/{instance.organisation_id}/{timezone.localdate():%Y/%m}/{filename}"
 
 
-class Photo(ScopedModel):
-    """A photo taken during an inspection (of a failed item, or of the whole check)."""
+class StoredPhoto(models.Model):
+    """A photo uploaded from a phone (inspection failures, hazards before/after, public reports): checked
+    by its content, stored under a random name with a JPEG thumbnail, served only through scoped views."""
 
-    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
-                                     related_name="+")
-    inspection = models.ForeignKey(Inspection, verbose_name=_("排查记录"), on_delete=models.CASCADE,
-                                   related_name="photos")
-    item_key = models.CharField(_("排查项"), max_length=30, blank=True)
+    PHOTO_FOLDER = "photos"
+
     image = models.FileField(_("照片"), upload_to=photo_path, max_length=200)
     thumbnail = models.FileField(_("缩略图"), upload_to=photo_path, max_length=200)
     content_type = models.CharField(_("格式"), max_length=20)
@@ -453,15 +452,50 @@ class Photo(ScopedModel):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
 
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name or self.image.name
+
+    def store(self, upload, saved: list[str] | None = None) -> None:
+        """Check `upload` (ValidationError in Chinese when it is not an acceptable photo) and write it and
+        its thumbnail to storage; the row itself is not saved. Stored names are added to `saved`, for the
+        caller to delete if its transaction fails."""
+        from .photos import inspect_photo, make_thumbnail, normalised_name
+
+        info = inspect_photo(upload)
+        name = normalised_name(info)
+        self.content_type, self.size, self.sha256 = info.content_type, upload.size, info.sha256
+        self.width, self.height = info.width, info.height
+        self.original_name = (getattr(upload, "name", "") or "")[:200]
+        upload.seek(0)
+        self.image.save(name, upload, save=False)
+        if saved is not None:
+            saved.append(self.image.name)
+        upload.seek(0)
+        self.thumbnail.save(name.rsplit(".", 1)[0] + ".thumb.jpg", make_thumbnail(upload), save=False)
+        if saved is not None:
+            saved.append(self.thumbnail.name)
+
+
+class Photo(StoredPhoto, ScopedModel):
+    """A photo taken during an inspection (of a failed item, or of the whole check)."""
+
+    PHOTO_FOLDER = "inspections"
+
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("学校"), on_delete=models.PROTECT,
+                                     related_name="+")
+    inspection = models.ForeignKey(Inspection, verbose_name=_("排查记录"), on_delete=models.CASCADE,
+                                   related_name="photos")
+    item_key = models.CharField(_("排查项"), max_length=30, blank=True)
+
     objects = ScopedManager()
 
     class Meta:
         verbose_name = _("排查照片")
         verbose_name_plural = _("排查照片")
         ordering = ["inspection", "id"]
-
-    def __str__(self):
-        return self.original_name or self.image.name
 
 
 class CheckIn(ScopedModel):

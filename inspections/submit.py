@@ -97,21 +97,11 @@ def _validate(sub: Submission, items) -> tuple[dict, dict, list]:
 
 
 def _store_photos(inspection: Inspection, photos: dict[str, list], saved: list[str]) -> list[Photo]:
-    from .photos import inspect_photo, make_thumbnail, normalised_name
-
     rows = []
     for key, uploads in photos.items():
         for upload in uploads:
-            info = inspect_photo(upload)
-            name = normalised_name(info)
-            photo = Photo(organisation_id=inspection.organisation_id, inspection=inspection, item_key=key,
-                          content_type=info.content_type, size=upload.size, width=info.width, height=info.height,
-                          sha256=info.sha256, original_name=(upload.name or "")[:200])
-            photo.image.save(name, upload, save=False)
-            saved.append(photo.image.name)
-            upload.seek(0)
-            photo.thumbnail.save(name.rsplit(".", 1)[0] + ".thumb.jpg", make_thumbnail(upload), save=False)
-            saved.append(photo.thumbnail.name)
+            photo = Photo(organisation_id=inspection.organisation_id, inspection=inspection, item_key=key)
+            photo.store(upload, saved)
             rows.append(photo)
     return rows
 

@@ -12,7 +12,16 @@ from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
 from grids.models import Assignment, Grid, ResponsibilityLetter, RosterImport, TimeSlot
-from hazards.models import Hazard, HazardEvent, HazardPhoto, NoticeCounter, RectificationNotice
+from hazards.models import (
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    NoticeCounter,
+    PublicReport,
+    PublicReportPhoto,
+    RectificationNotice,
+    Reminder,
+)
 from inspections.models import CheckIn, Checklist, ChecklistVersion, Finding, Holiday, Inspection, Photo, Schedule, Term
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
@@ -60,14 +69,17 @@ def _inspections(cast: Cast):
 def _hazard(cast: Cast):
     """A hazard raised from the walk's inspection finding, with a photo (school1)."""
     if not hasattr(cast, "_hazard"):
-        from django.core.files.base import ContentFile
+        from django.core.files.uploadedfile import SimpleUploadedFile
 
         from hazards.actions import from_finding
         from hazards.models import HazardPhoto
 
+        from .photos import jpeg_bytes
+
         hazard = from_finding(Actor(user=cast.alice), _inspections(cast)["inspection"].findings.get())
-        HazardPhoto.objects.create(organisation=cast.school1, hazard=hazard, kind="before", content_type="image/jpeg",
-                                   image=ContentFile(b"\xff\xd8\xff", name="h.jpg"), sha256="0" * 64)
+        photo = HazardPhoto(organisation=cast.school1, hazard=hazard, kind="before")
+        photo.store(SimpleUploadedFile("before.jpg", jpeg_bytes(), content_type="image/jpeg"))
+        photo.save()
         cast._hazard = hazard
     return cast._hazard
 
@@ -81,6 +93,21 @@ def _notice(cast: Cast):
         cast._notice = issue(Actor(user=cast.alice), cast.school1, [_hazard(cast)], deadline=datetime.date(2026, 12, 5),
                              requirements="限期整改", recipient_department="总务处")
     return cast._notice
+
+
+def _public_report(cast: Cast):
+    if not hasattr(cast, "_public_report"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from .photos import jpeg_bytes
+
+        report = PublicReport.objects.create(organisation=cast.school1, place=_school(cast).room101,
+                                             description="楼梯扶手松动")
+        photo = PublicReportPhoto(organisation=cast.school1, report=report)
+        photo.store(SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg"))
+        photo.save()
+        cast._public_report = report
+    return cast._public_report
 
 
 def _token(cast: Cast) -> ApiToken:
@@ -123,6 +150,10 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     HazardEvent: lambda cast: _hazard(cast).events.first(),
     RectificationNotice: lambda cast: _notice(cast),
     NoticeCounter: lambda cast: (_notice(cast), NoticeCounter.objects.get(organisation=cast.school1))[1],
+    PublicReport: _public_report,
+    PublicReportPhoto: lambda cast: _public_report(cast).photo,
+    Reminder: lambda cast: Reminder.objects.create(organisation=cast.school1, hazard=_hazard(cast),
+                                                   person=_school(cast).wang, kind="due_soon", on_date="2026-12-01"),
     Term: lambda cast: Term.objects.get_or_create(organisation=cast.school1, name="2026-2027学年第一学期", defaults={
         "start": "2026-09-01", "end": "2027-01-22"})[0],
     Holiday: lambda cast: Holiday.objects.get_or_create(organisation=cast.school1, name="国庆节", defaults={

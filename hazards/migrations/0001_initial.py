@@ -2,7 +2,7 @@
 
 import core.audit
 import django.db.models.deletion
-import hazards.models
+import inspections.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -88,8 +88,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('before', '整改前'), ('after', '整改后')], max_length=10, verbose_name='类型')),
-                ('image', models.FileField(max_length=200, upload_to=hazards.models.hazard_photo_path, verbose_name='照片')),
-                ('thumbnail', models.FileField(blank=True, max_length=200, upload_to=hazards.models.hazard_photo_path, verbose_name='缩略图')),
+                ('image', models.FileField(max_length=200, upload_to=inspections.models.photo_path, verbose_name='照片')),
+                ('thumbnail', models.FileField(blank=True, max_length=200, upload_to=inspections.models.photo_path, verbose_name='缩略图')),
                 ('content_type', models.CharField(max_length=20, verbose_name='格式')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),

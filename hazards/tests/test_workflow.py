@@ -7,7 +7,7 @@ import hypothesis
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,11 +16,12 @@ from core.actions import update_object
 from core.audit import Actor
 from core.models import AuditEvent
 from core.testing.personas import make_user
+from core.testing.photos import jpeg_bytes
 from core.testing.school import make_school
 from hazards import workflow
-from hazards.actions import report
+from hazards.actions import add_photo, report
 from hazards.choices import Level, PhotoKind, State
-from hazards.models import Hazard, HazardEvent, HazardPhoto
+from hazards.models import Hazard, HazardEvent
 from orgs.roles import Role
 
 D = datetime.date
@@ -51,9 +52,7 @@ def new_hazard(cast, school, *, grade="general", grid=None, **extra) -> Hazard:
 
 
 def photo(hazard, kind):
-    HazardPhoto.objects.create(organisation_id=hazard.organisation_id, hazard=hazard, kind=kind,
-                               image=ContentFile(b"\xff\xd8\xff", name="p.jpg"), content_type="image/jpeg",
-                               sha256="0" * 64)
+    add_photo(Actor(), hazard, SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg"), kind)
 
 
 def act(user):
