@@ -328,6 +328,7 @@ def _mount_routers():
     api.add_router("/", people_router)
     api.add_router("/", grids_router)
     api.add_router("/", "inspections.api.router")
+    api.add_router("/", "hazards.api.router")
 
 
 _mount_routers()

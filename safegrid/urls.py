@@ -27,5 +27,8 @@ urlpatterns = [
     path("", include("inspections.manage_urls")),
     path("", include("inspections.record_urls")),
     path("", include("hazards.urls")),
+    path("", include("hazards.public_urls")),
+    path("", include("hazards.stats_urls")),
+    path("", include("hazards.notice_urls")),
     path("api/v1/", api.urls),
 ]
