@@ -12,6 +12,7 @@ def navigation(request):
         return {}
     items = [(_("首页"), reverse("home"), "home")]
     items.append((_("今日巡查"), reverse("inspections:today"), "patrol"))
+    items.append((_("我的隐患"), reverse("hazards:hazard_mine"), "my_hazards"))
     if user.has_capability(Capability.VIEW_INSPECTIONS):
         items.append((_("排查记录"), reverse("inspection_records:inspection_list"), "inspection_records"))
         items.append((_("隐患台账"), reverse("hazards:hazard_list"), "hazards"))

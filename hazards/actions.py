@@ -49,17 +49,29 @@ def from_finding(actor: Actor, finding) -> Hazard:
         finding=finding, found_by=inspection.inspector, found_at=inspection.received_at))
 
 
-def add_photo(actor: Actor, hazard: Hazard, upload, kind: str) -> HazardPhoto:
-    """A before or after photo of a hazard: checked by content (ValidationError in Chinese), stored, audited.
-    Files already written are removed again when the row cannot be saved."""
-    photo = HazardPhoto(organisation_id=hazard.organisation_id, hazard=hazard, kind=kind, taken_by=actor.user)
-    saved: list[str] = []
+def add_photos(actor: Actor, hazard: Hazard, uploads: list[tuple[object, str]], then=None, *, first=None):
+    """Before/after photos of a hazard (each (upload, kind)), checked by content (ValidationError in Chinese),
+    stored and audited, in one transaction with `first()` (e.g. registering the hazard itself) before them and
+    `then()` (a transition) after them. If anything fails, no row is kept and the files written are removed
+    again. Returns what `then` returns, or else what `first` returns."""
+    photos, saved = [], []
     try:
-        photo.store(upload, saved)
+        for upload, kind in uploads:
+            photo = HazardPhoto(organisation_id=hazard.organisation_id, kind=kind, taken_by=actor.user)
+            photo.store(upload, saved)
+            photos.append(photo)
         with transaction.atomic():
-            create_object(actor, photo)
-    except Exception:
+            result = first() if first is not None else None
+            for photo in photos:
+                photo.hazard = hazard
+                create_object(actor, photo)
+            return then() if then is not None else result
+    except BaseException:
         for name in saved:
-            photo.image.storage.delete(name)
+            HazardPhoto._meta.get_field("image").storage.delete(name)
         raise
-    return photo
+
+
+def add_photo(actor: Actor, hazard: Hazard, upload, kind: str) -> HazardPhoto:
+    add_photos(actor, hazard, [(upload, kind)])
+    return hazard.photos.order_by("-pk").first()

@@ -12,37 +12,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.actions import update_object
 from core.audit import Actor
 from core.models import AuditEvent
-from core.testing.personas import make_user
 from core.testing.photos import jpeg_bytes
-from core.testing.school import make_school
 from hazards import workflow
 from hazards.actions import add_photo, report
 from hazards.choices import Level, PhotoKind, State
 from hazards.models import Hazard, HazardEvent
-from orgs.roles import Role
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
-
-
-class People:
-    pass
-
-
-@pytest.fixture
-def school(cast):
-    school = make_school(cast.school1)
-    school.users = People()
-    for attr, person, role in (("wang", school.wang, Role.GRID_MEMBER), ("li", school.li, Role.GRID_LEADER),
-                               ("zhao", school.zhao, Role.GRID_MEMBER)):
-        user = make_user(f"u_{attr}", cast.school1, role, name=person.name)
-        update_object(Actor(), person, user=user)
-        setattr(school.users, attr, user)
-    school.users.alice, school.users.admin = cast.alice, cast.bureau_admin
-    return school
 
 
 def new_hazard(cast, school, *, grade="general", grid=None, **extra) -> Hazard:
