@@ -58,16 +58,20 @@ def home(request):
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
     if membership.organisation.kind != "bureau" and membership.role in (Role.SCHOOL_LEADER, Role.SAFETY_OFFICE):
         from grids.views import school_coverage_counts
+        from hazards.summary import school_hazards
         from inspections.summary import school_day
 
         context["coverage"] = school_coverage_counts(membership.organisation)
         context["inspections_today"] = school_day(membership.organisation)
+        context["hazards_school"] = school_hazards(membership.organisation)
     context["my_assignments"] = my_assignments(user)
     person = getattr(user, "person", None)
     if person is not None:
+        from hazards.summary import member_hazards
         from inspections.summary import member_day
 
         context["my_day"] = member_day(person)
+        context["my_hazards"] = member_hazards(user)
     if membership.role == Role.BUREAU_ADMIN:
         context["schools"] = organisations.filter(depth__gt=membership.organisation.depth).exclude(
             kind="division"

@@ -299,6 +299,10 @@ def flag_left_overnight(today: datetime.date) -> int:
 
 
 def daily(today: datetime.date | None = None) -> dict[str, int]:
-    """The daily hazard job: flag hazards left overnight, escalate the overdue ones."""
+    """The daily hazard job: flag hazards left overnight, escalate the overdue ones, remind the responsible
+    people of near and passed deadlines."""
+    from .reminders import send_reminders
+
     today = today or timezone.localdate()
-    return {"left_overnight": flag_left_overnight(today), "escalated": len(escalate_overdue(today))}
+    return {"left_overnight": flag_left_overnight(today), "escalated": len(escalate_overdue(today)),
+            "reminders": send_reminders(today)}

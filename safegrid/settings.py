@@ -173,6 +173,21 @@ if os.environ.get("SAFEGRID_REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- E-mail (hazard reminders): SMTP when a host is given; otherwise reminders stay in the app only ----
+SAFEGRID_BASE_URL = os.environ.get("SAFEGRID_BASE_URL", "http://127.0.0.1:8000")  # links in e-mails
+DEFAULT_FROM_EMAIL = os.environ.get("SAFEGRID_EMAIL_FROM", "SafeGrid <safegrid@localhost>")
+if os.environ.get("SAFEGRID_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["SAFEGRID_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("SAFEGRID_EMAIL_PORT", "465"))
+    EMAIL_HOST_USER = os.environ.get("SAFEGRID_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("SAFEGRID_EMAIL_PASSWORD", "")
+    EMAIL_USE_SSL = EMAIL_PORT == 465
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and env_bool("SAFEGRID_EMAIL_TLS", True)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
 # --- Background tasks (Django tasks API, database queue; `manage.py db_worker` runs them) ---
 TASKS = {
     "default": {

@@ -8,7 +8,8 @@ from hazards import workflow
 
 
 class Command(BaseCommand):
-    help = "Flag hazards nobody acted on the day they were found (隐患不过夜) and escalate overdue ones."
+    help = ("Flag hazards nobody acted on the day they were found (隐患不过夜), escalate overdue ones and "
+            "remind responsible people of near deadlines.")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", type=datetime.date.fromisoformat, default=None,
@@ -16,4 +17,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = workflow.daily(options["date"])
-        self.stdout.write(f"left overnight: {counts['left_overnight']}, escalated: {counts['escalated']}")
+        self.stdout.write(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
