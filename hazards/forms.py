@@ -99,10 +99,15 @@ class AssignForm(forms.Form):
 
 
 class FixForm(forms.Form):
-    """整改完成 (or 当场整改 of a registered hazard): the after photo and what was done."""
+    """整改完成: the after photo and what was done."""
 
     note = forms.CharField(label=_("整改情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     after_photo = _photo_field(_("整改后照片"))
+
+
+class OnSpotForm(FixForm):
+    """当场整改 of a registered hazard: also the before photo, if none was taken when it was reported."""
+
     before_photo = _photo_field(_("整改前照片"))
 
 

@@ -35,7 +35,7 @@ from people.models import Person
 from . import workflow
 from .actions import add_photos, report
 from .choices import Grade, Level, PhotoKind, State
-from .forms import AssignForm, EscalateForm, FixForm, HazardFilterForm, PhotoForm, RejectForm, ReportForm
+from .forms import AssignForm, EscalateForm, FixForm, HazardFilterForm, OnSpotForm, PhotoForm, RejectForm, ReportForm
 from .models import Hazard, HazardPhoto, Reminder
 
 VIEW = Capability.VIEW_INSPECTIONS  # who reads inspection records reads the register
@@ -167,7 +167,7 @@ def _action_forms(user, hazard, bound: dict | None = None) -> dict:
     if handle and hazard.state == State.RECTIFYING:
         forms["submit_fix"] = bound.get("submit_fix") or FixForm()
     if handle and hazard.state == State.REPORTED and hazard.grade == Grade.GENERAL:
-        forms["fix_on_spot"] = bound.get("fix_on_spot") or FixForm()
+        forms["fix_on_spot"] = bound.get("fix_on_spot") or OnSpotForm()
     if hazard.state == State.AWAITING_VERIFICATION and workflow.can_verify(user, hazard):
         forms["verify"] = True
         forms["reject"] = bound.get("reject") or RejectForm()
@@ -218,7 +218,7 @@ def hazard_act(request, pk: int, action: str):
     except ValueError:
         version = -1
     forms = {"assign": lambda: AssignForm(_people(hazard), request.POST), "submit_fix": lambda: FixForm(
-        request.POST, request.FILES), "fix_on_spot": lambda: FixForm(request.POST, request.FILES),
+        request.POST, request.FILES), "fix_on_spot": lambda: OnSpotForm(request.POST, request.FILES),
         "reject": lambda: RejectForm(request.POST), "escalate": lambda: EscalateForm(request.POST),
         "photo": lambda: PhotoForm(request.POST, request.FILES), "verify": lambda: None}
     if action not in forms:
