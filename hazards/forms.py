@@ -1,36 +1,64 @@
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from campus.models import Place
+from core.filters import local_midnight
 from grids.models import Grid
+from inspections.filters import DATE, LenientModelChoiceField, PlaceChoiceField, RecordFilterForm
 
-from .choices import Grade, PhotoKind, RiskColour, Source, State, Topic
+from .choices import Grade, Level, PhotoKind, RiskColour, Source, State, Topic
 
 
 def _choices(choices):
     return [("", _("全部"))] + list(choices)
 
 
-class HazardFilterForm(forms.Form):
-    """Filters of the register; each is served by an index on Hazard."""
+class HazardFilterForm(RecordFilterForm):
+    """Filters of the register (隐患台账), each served by an index on Hazard: (organisation, found_at),
+    (organisation, state|topic|source, found_at), (organisation, grade, state), (organisation, level, state),
+    (organisation, is_overdue, state), (organisation, risk_colour), (grid, state), (place, found_at). A bureau
+    picks a school first for the grid and place selects."""
 
+    since = forms.DateField(label=_("发现日期起"), required=False, widget=DATE)
+    until = forms.DateField(label=_("发现日期止"), required=False, widget=DATE)
     state = forms.ChoiceField(label=_("状态"), choices=_choices(State.choices), required=False)
     grade = forms.ChoiceField(label=_("等级"), choices=_choices(Grade.choices), required=False)
     topic = forms.ChoiceField(label=_("类别"), choices=_choices(Topic.choices), required=False)
     source = forms.ChoiceField(label=_("来源"), choices=_choices(Source.choices), required=False)
-    grid = forms.ModelChoiceField(label=_("责任网格"), queryset=Grid.objects.none(), required=False)
+    level = forms.ChoiceField(label=_("处理层级"), choices=_choices(Level.choices), required=False)
+    risk_colour = forms.ChoiceField(label=_("风险颜色"), choices=_choices(RiskColour.choices), required=False)
+    grid = LenientModelChoiceField(label=_("责任网格"), queryset=Grid.objects.none(), required=False,
+                                   empty_label=_("全部"))
+    place = PlaceChoiceField(label=_("场所"), queryset=Place.objects.none(), required=False, empty_label=_("全部"))
     overdue = forms.BooleanField(label=_("仅逾期"), required=False)
+    left_overnight = forms.BooleanField(label=_("仅隔夜未处理"), required=False)
 
-    def __init__(self, grids, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["grid"].queryset = grids
+    school_fields = {
+        "grid": lambda school: Grid.objects.filter(organisation=school).order_by("level", "name"),
+        "place": lambda school: Place.objects.filter(organisation=school).select_related(
+            "parent__parent__parent").order_by("code"),
+    }
+
+    @staticmethod
+    def defaults() -> dict:
+        return {}
 
     def filter(self, hazards):
         data = self.cleaned_data
-        for name in ("state", "grade", "topic", "source", "grid"):
+        hazards = self.narrow_to_school(hazards)
+        if data.get("since"):
+            hazards = hazards.filter(found_at__gte=local_midnight(data["since"]))
+        if data.get("until"):
+            hazards = hazards.filter(found_at__lt=local_midnight(data["until"] + datetime.timedelta(days=1)))
+        for name in ("state", "grade", "topic", "source", "level", "risk_colour", "grid", "place"):
             if data.get(name):
                 hazards = hazards.filter(**{name: data[name]})
         if data.get("overdue"):
             hazards = hazards.filter(is_overdue=True)
+        if data.get("left_overnight"):
+            hazards = hazards.filter(left_overnight=True)
         return hazards
 
 

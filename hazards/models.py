@@ -71,7 +71,12 @@ class Hazard(Audited, ScopedModel):
         verbose_name_plural = _("隐患")
         ordering = ["-found_at", "-id"]
         indexes = [
+            models.Index(fields=["organisation", "found_at"], name="hazard_org_found"),
             models.Index(fields=["organisation", "state", "found_at"], name="hazard_org_state_found"),
+            models.Index(fields=["organisation", "level", "state"], name="hazard_org_level_state"),
+            models.Index(fields=["organisation", "is_overdue", "state"], name="hazard_org_overdue_state"),
+            models.Index(fields=["organisation", "risk_colour"], name="hazard_org_colour"),
+            models.Index(fields=["place", "found_at"], name="hazard_place_found"),
             models.Index(fields=["organisation", "grade", "state"], name="hazard_org_grade_state"),
             models.Index(fields=["organisation", "topic", "found_at"], name="hazard_org_topic_found"),
             models.Index(fields=["organisation", "source", "found_at"], name="hazard_org_source_found"),

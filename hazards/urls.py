@@ -5,6 +5,7 @@ from . import views
 app_name = "hazards"
 urlpatterns = [
     path("hazards/", views.hazard_list, name="hazard_list"),
+    path("hazards/export.xlsx", views.hazard_export, name="hazard_export"),
     path("hazards/new/", views.hazard_report, name="hazard_report"),
     path("hazards/mine/", views.hazard_mine, name="hazard_mine"),
     path("hazards/mine/reminders/read/", views.reminders_read, name="reminders_read"),

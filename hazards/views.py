@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,12 +28,13 @@ from core.paging import page_context
 from core.tenancy import memberships_of
 from grids.models import Grid
 from inspections.due import grids_led_by, grids_of
-from inspections.record_views import _stream
+from inspections.filters import filter_data
+from inspections.record_views import _stream, _template
 from orgs.roles import Capability
 from people.choices import PersonCategory, PersonStatus
 from people.models import Person
 
-from . import workflow
+from . import exports, workflow
 from .actions import add_photos, report
 from .choices import Grade, Level, PhotoKind, State
 from .forms import AssignForm, EscalateForm, FixForm, HazardFilterForm, OnSpotForm, PhotoForm, RejectForm, ReportForm
@@ -74,16 +76,29 @@ def readable_hazard(user, pk: int) -> Hazard:
 # --- the register ----------------------------------------------------------------------------------
 
 
+RELATED = ("organisation", PLACE, "grid", "responsible", "found_by")
+
+
+def _register(request):
+    data = filter_data(request.GET, HazardFilterForm.defaults())
+    form = HazardFilterForm(request.user, data, url=reverse("hazards:hazard_list"))
+    hazards = access.scoped(request.user, Hazard, VIEW).select_related(*RELATED)
+    return form, (form.filter(hazards) if form.is_valid() else hazards.none())
+
+
 @login_required
 def hazard_list(request):
     access.require_capability(request.user, VIEW)
-    hazards = access.scoped(request.user, Hazard, VIEW).select_related("organisation", PLACE, "grid", "responsible")
-    form = HazardFilterForm(access.scoped(request.user, Grid, VIEW).order_by("organisation", "level", "name"),
-                            request.GET or None)
-    if form.is_bound and form.is_valid():
-        hazards = form.filter(hazards)
-    return render(request, "hazards/hazard_list.html", {"form": form, "nav_active": "hazards",
-                                                        **page_context(request, hazards)})
+    form, hazards = _register(request)
+    return render(request, _template(request, "hazards/hazard_list.html"), {
+        "form": form, "nav_active": "hazards", **page_context(request, hazards)})
+
+
+@login_required
+def hazard_export(request):
+    access.require_capability(request.user, VIEW)
+    form, hazards = _register(request)
+    return exports.register_workbook_response(Actor.from_request(request), hazards, organisation=form.school)
 
 
 # --- reporting --------------------------------------------------------------------------------------
