@@ -46,7 +46,15 @@ def from_finding(actor: Actor, finding) -> Hazard:
         organisation_id=finding.organisation_id, place=finding.place, grid=finding.grid,
         topic=FROM_CHECKLIST_TOPIC.get(inspection.version.checklist.topic, "other"),
         grade=Grade.MAJOR if finding.is_major else Grade.GENERAL, source=Source.INSPECTION, description=text,
-        finding=finding, found_by=inspection.inspector, found_at=inspection.received_at))
+        finding=finding, found_by=inspection.inspector, found_at=_found_at(inspection)))
+
+
+def _found_at(inspection):
+    """When the inspector saw it: the phone's time (an offline inspection arrives later), never after it
+    reached the server (a phone clock running fast)."""
+    if inspection.device_time is None:
+        return inspection.received_at
+    return min(inspection.device_time, inspection.received_at)
 
 
 def add_photos(actor: Actor, hazard: Hazard, uploads: list[tuple[object, str]], then=None, *, first=None):

@@ -111,6 +111,17 @@ def test_the_demo_loads_the_example_roster_into_two_schools_and_leaves_the_third
         assert Person.objects.filter(organisation=school).count() == 40
         assert coverage.compute(school).findings == []
     assert not Person.objects.filter(organisation__code="demo-school-3").exists()
+    # The hazards the demo inspections raised went through the workflow: closed ones with after photos,
+    # some in rectification; a public report waits for review and a notice was issued.
+    from hazards.models import Hazard, PublicReport, RectificationNotice
+
+    for code in ("demo-school-1", "demo-school-2"):
+        states = set(Hazard.objects.filter(organisation__code=code).values_list("state", flat=True))
+        assert {"closed", "rectifying"} <= states
+        assert not Hazard.objects.filter(organisation__code=code, state="closed", photos__kind="after",
+                                         verified_by__isnull=True).exists()
+        assert PublicReport.objects.filter(organisation__code=code, status="pending").count() == 1
+        assert RectificationNotice.objects.filter(organisation__code=code).count() == 1
     events = AuditEvent.objects.count()
     call_command("demo", stdout=io.StringIO())
     assert AuditEvent.objects.count() == events

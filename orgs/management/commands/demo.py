@@ -86,6 +86,7 @@ def load_demo(password: str) -> int:
     created += load_rosters(actor, by_code)
     created += link_people(actor)
     created += load_inspections(actor, by_code)
+    created += load_hazards(actor, by_code)
     return created
 
 
@@ -94,6 +95,13 @@ def load_inspections(actor, by_code) -> int:
     from inspections import demo
 
     return sum(demo.load(actor, by_code[code]) for code in ROSTER_SCHOOLS)
+
+
+def load_hazards(actor, by_code) -> int:
+    """The inspections' hazards taken through rectification, a public report and a notice."""
+    from hazards import demo
+
+    return demo.load(actor, [by_code[code] for code in ROSTER_SCHOOLS])
 
 
 # Demo accounts linked to a person of the example roster by the role that person holds, so that
