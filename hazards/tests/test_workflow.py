@@ -272,3 +272,54 @@ def test_the_daily_job_flags_hazards_left_overnight_and_escalates_the_overdue(ca
     acted.refresh_from_db()
     assert untouched.left_overnight and not acted.left_overnight  # acted on the day it was found
     assert acted.is_overdue and acted.grid == school.floor_grid  # its deadline passed: one level up
+
+
+# Who may do what, per role, on a hazard of the class grid (一年级1班, under 一层网格 under 教学楼网格).
+# The set-up steps are taken by the safety office (alice), so alice is the fixer and may not verify.
+HANDLERS = {"admin", "leader1", "alice", "li", "wang"}  # bureau and school managers, the grid and those above
+VERIFIERS = {"admin", "leader1", "li", "wang"}  # not the fixer; wang heads 一层网格, above the class grid
+PERSONAS = ["admin", "leader1", "alice", "duty1", "li", "wang", "zhao", "charlie"]
+
+
+def persona(cast, school, name):
+    return getattr(school.users, name, None) or getattr(cast, name)
+
+
+def prepare(cast, school, action):
+    alice = act(school.users.alice)
+    hazard = new_hazard(cast, school)
+    if action in ("submit_fix", "verify", "reject"):
+        hazard = workflow.assign(alice, hazard, hazard.version, responsible=school.wang, deadline=D(2026, 12, 9))
+        photo(hazard, PhotoKind.AFTER)
+    if action in ("verify", "reject"):
+        hazard = workflow.submit_fix(alice, hazard, hazard.version, note="已整改")
+    if action == "fix_on_spot":
+        photo(hazard, PhotoKind.BEFORE)
+        photo(hazard, PhotoKind.AFTER)
+    return hazard
+
+
+CALLS = {
+    "assign": lambda a, h, school: workflow.assign(a, h, h.version, responsible=school.wang, deadline=D(2026, 12, 9)),
+    "fix_on_spot": lambda a, h, school: workflow.fix_on_spot(a, h, h.version, note="已清理"),
+    "submit_fix": lambda a, h, school: workflow.submit_fix(a, h, h.version, note="已整改"),
+    "verify": lambda a, h, school: workflow.verify(a, h, h.version),
+    "reject": lambda a, h, school: workflow.reject(a, h, h.version, reason="未整改到位"),
+    "escalate": lambda a, h, school: workflow.escalate(a, h, h.version, reason="超出处理能力"),
+}
+
+
+@pytest.mark.parametrize("action", list(CALLS))
+@pytest.mark.parametrize("name", PERSONAS)
+def test_every_transition_and_who_may_take_it_per_role(cast, school, action, name):
+    hazard = prepare(cast, school, action)
+    allowed = (VERIFIERS if action in ("verify", "reject") else HANDLERS)
+    user = persona(cast, school, name)
+    if name in allowed:
+        done = CALLS[action](act(user), hazard, school)
+        assert done.state == (workflow.EDGES[action][1] or hazard.state)
+        assert done.events.last().action == action and done.events.last().actor == user
+    else:
+        with pytest.raises(PermissionDenied):
+            CALLS[action](act(user), hazard, school)
+        assert Hazard.objects.get(pk=hazard.pk).version == hazard.version
