@@ -16,6 +16,7 @@ def navigation(request):
     if user.has_capability(Capability.VIEW_INSPECTIONS):
         items.append((_("排查记录"), reverse("inspection_records:inspection_list"), "inspection_records"))
         items.append((_("隐患台账"), reverse("hazards:hazard_list"), "hazards"))
+        items.append((_("隐患统计"), reverse("hazard_stats:statistics"), "hazard_stats"))
     if user.has_capability(Capability.MANAGE_INSPECTIONS):
         items.append((_("排查设置"), reverse("inspection_setup:checklist_list"), "inspection_setup"))
     items.append((_("网格"), reverse("grids:grid_list"), "grids"))

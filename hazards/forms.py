@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campus.models import Place
@@ -9,6 +10,7 @@ from grids.models import Grid
 from inspections.filters import DATE, LenientModelChoiceField, PlaceChoiceField, RecordFilterForm
 
 from .choices import Grade, Level, PhotoKind, RiskColour, Source, State, Topic
+from .stats import overdue_q
 
 
 def _choices(choices):
@@ -18,12 +20,15 @@ def _choices(choices):
 class HazardFilterForm(RecordFilterForm):
     """Filters of the register (隐患台账), each served by an index on Hazard: (organisation, found_at),
     (organisation, state|topic|source, found_at), (organisation, grade, state), (organisation, level, state),
-    (organisation, is_overdue, state), (organisation, risk_colour), (grid, state), (place, found_at). A bureau
-    picks a school first for the grid and place selects."""
+    (organisation, is_overdue, state) with (state, deadline) for 逾期, (organisation, risk_colour), (grid, state),
+    (place, found_at). A bureau picks a school first for the grid and place selects."""
+
+    OPEN = "open"
 
     since = forms.DateField(label=_("发现日期起"), required=False, widget=DATE)
     until = forms.DateField(label=_("发现日期止"), required=False, widget=DATE)
-    state = forms.ChoiceField(label=_("状态"), choices=_choices(State.choices), required=False)
+    state = forms.ChoiceField(label=_("状态"), choices=_choices([(OPEN, _("未销号"))] + list(State.choices)),
+                              required=False)
     grade = forms.ChoiceField(label=_("等级"), choices=_choices(Grade.choices), required=False)
     topic = forms.ChoiceField(label=_("类别"), choices=_choices(Topic.choices), required=False)
     source = forms.ChoiceField(label=_("来源"), choices=_choices(Source.choices), required=False)
@@ -52,11 +57,15 @@ class HazardFilterForm(RecordFilterForm):
             hazards = hazards.filter(found_at__gte=local_midnight(data["since"]))
         if data.get("until"):
             hazards = hazards.filter(found_at__lt=local_midnight(data["until"] + datetime.timedelta(days=1)))
-        for name in ("state", "grade", "topic", "source", "level", "risk_colour", "grid", "place"):
+        if data.get("state") == self.OPEN:
+            hazards = hazards.exclude(state=State.CLOSED)
+        elif data.get("state"):
+            hazards = hazards.filter(state=data["state"])
+        for name in ("grade", "topic", "source", "level", "risk_colour", "grid", "place"):
             if data.get(name):
                 hazards = hazards.filter(**{name: data[name]})
-        if data.get("overdue"):
-            hazards = hazards.filter(is_overdue=True)
+        if data.get("overdue"):  # the statistics' rule: late now, closed late, or escalated for being late
+            hazards = hazards.filter(overdue_q(timezone.localdate()))
         if data.get("left_overnight"):
             hazards = hazards.filter(left_overnight=True)
         return hazards

@@ -106,6 +106,12 @@ def test_the_register_filters_by_period_school_place_and_flags_and_exports_what_
     by_place = bureau.get(reverse("hazards:hazard_list"), {"organisation": cast.school1.pk,
                                                            "place": hazards.playground.pk}).content.decode()
     assert "围墙开裂" in by_place and "灭火器压力不足" not in by_place
+    Hazard.objects.filter(pk=hazards.hazards[1].pk).update(state="closed")
+    still_open = bureau.get(reverse("hazards:hazard_list"), {"state": "open"}).content.decode()
+    assert "灭火器压力不足" in still_open and "围墙开裂" not in still_open
+    Hazard.objects.filter(pk=old.pk).update(deadline=dt.date(2026, 3, 5))  # open past its deadline: 逾期
+    late = bureau.get(reverse("hazards:hazard_list"), {"overdue": "on"}).content.decode()
+    assert "灭火器压力不足" in late and "围墙开裂" not in late
     bad = bureau.get(reverse("hazards:hazard_list"), {"since": "2026-05-01", "until": "2026-04-01"})
     assert "起始日期不能晚于截止日期" in bad.content.decode()
     response = client_for(cast.alice).get(reverse("hazards:hazard_export"), {"grade": "major"})
