@@ -17,6 +17,9 @@ def navigation(request):
         items.append((_("排查记录"), reverse("inspection_records:inspection_list"), "inspection_records"))
         items.append((_("隐患台账"), reverse("hazards:hazard_list"), "hazards"))
         items.append((_("隐患统计"), reverse("hazard_stats:statistics"), "hazard_stats"))
+        items.append((_("整改通知书"), reverse("hazard_notice:notice_list"), "hazard_notices"))
+    if user.has_capability(Capability.MANAGE_HAZARDS):
+        items.append((_("随手拍初审"), reverse("hazard_public:review_list"), "public_reports"))
     if user.has_capability(Capability.MANAGE_INSPECTIONS):
         items.append((_("排查设置"), reverse("inspection_setup:checklist_list"), "inspection_setup"))
     items.append((_("网格"), reverse("grids:grid_list"), "grids"))

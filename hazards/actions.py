@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.actions import create_object
 from core.audit import Actor
+from inspections.models import store_photos
 
 from .choices import FROM_CHECKLIST_TOPIC, Grade, Source
 from .models import Hazard, HazardEvent, HazardPhoto
@@ -60,24 +61,19 @@ def _found_at(inspection):
 def add_photos(actor: Actor, hazard: Hazard, uploads: list[tuple[object, str]], then=None, *, first=None):
     """Before/after photos of a hazard (each (upload, kind)), checked by content (ValidationError in Chinese),
     stored and audited, in one transaction with `first()` (e.g. registering the hazard itself) before them and
-    `then()` (a transition) after them. If anything fails, no row is kept and the files written are removed
-    again. Returns what `then` returns, or else what `first` returns."""
-    photos, saved = [], []
-    try:
-        for upload, kind in uploads:
-            photo = HazardPhoto(organisation_id=hazard.organisation_id, kind=kind, taken_by=actor.user)
-            photo.store(upload, saved)
-            photos.append(photo)
-        with transaction.atomic():
-            result = first() if first is not None else None
-            for photo in photos:
-                photo.hazard = hazard
-                create_object(actor, photo)
-            return then() if then is not None else result
-    except BaseException:
-        for name in saved:
-            HazardPhoto._meta.get_field("image").storage.delete(name)
-        raise
+    `then()` (a transition) after them; nothing is kept if anything fails. Returns what `then` returns, or else
+    what `first` returns."""
+    pairs = [(HazardPhoto(organisation_id=hazard.organisation_id, kind=kind, taken_by=actor.user), upload)
+             for upload, kind in uploads]
+
+    def write():
+        result = first() if first is not None else None
+        for photo, _upload in pairs:
+            photo.hazard = hazard
+            create_object(actor, photo)
+        return then() if then is not None else result
+
+    return store_photos(pairs, write)
 
 
 def add_photo(actor: Actor, hazard: Hazard, upload, kind: str) -> HazardPhoto:

@@ -200,7 +200,7 @@ class RectificationNotice(Audited, ScopedModel):
         return _("〔%(year)d〕第%(number)03d号") % {"year": self.year, "number": self.number}
 
 
-class PublicReport(ScopedModel):
+class PublicReport(Audited, ScopedModel):
     """随手拍: a hazard reported by anyone through a place's public QR link, without an account and without
     personal data. It waits in the safety office's review queue (初审) until accepted (becoming a hazard)
     or dismissed."""

@@ -7,10 +7,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import Actor, AuditAction, diff, record, snapshot
+from orgs.roles import Capability
 
 from .choices import State
 from .models import Hazard, NoticeCounter, RectificationNotice
@@ -80,3 +83,59 @@ def status(notice: RectificationNotice) -> str:
     if states and states == {State.CLOSED}:
         return _("已全部销号")
     return _("已签收，整改中") if notice.acknowledged_at else _("未签收")
+
+
+# --- small helpers for the pages and the API -----------------------------------------------------------
+
+STATUSES = {"unacknowledged": gettext_lazy("未签收"), "acknowledged": gettext_lazy("已签收，整改中"),
+            "closed": gettext_lazy("已全部销号")}
+OPEN = [State.REPORTED, State.RECTIFYING, State.AWAITING_VERIFICATION]
+
+
+def status_key(notice: RectificationNotice) -> str:
+    """The key of `status(notice)`: unacknowledged, acknowledged or closed (every hazard closed)."""
+    states = {h.state for h in notice.hazards.all()}
+    if states and states == {State.CLOSED}:
+        return "closed"
+    return "acknowledged" if notice.acknowledged_at else "unacknowledged"
+
+
+def with_status(notices, key: str):
+    """Notices of one status (a key of STATUSES), decided in the database."""
+    notices = notices.annotate(open_hazards=Count("hazards", filter=Q(hazards__state__in=OPEN)),
+                               all_hazards=Count("hazards"))
+    closed = Q(all_hazards__gt=0, open_hazards=0)
+    if key == "closed":
+        return notices.filter(closed)
+    return notices.exclude(closed).filter(acknowledged_at__isnull=key != "acknowledged")
+
+
+def department_of(hazard: Hazard) -> str:
+    """Where a hazard goes when a department's hazards are merged into one notice: its responsible person's
+    department (people.Person.department); '' while nobody, or nobody with a department, is responsible."""
+    return (hazard.responsible.department or "").strip() if hazard.responsible_id else ""
+
+
+def by_department(hazards) -> dict[str, list[Hazard]]:
+    """Open hazards grouped by department, departments in order, those without one last."""
+    groups: dict[str, list[Hazard]] = {}
+    for hazard in hazards:
+        if hazard.state != State.CLOSED:
+            groups.setdefault(department_of(hazard), []).append(hazard)
+    return dict(sorted(groups.items(), key=lambda item: (item[0] == "", item[0])))
+
+
+def may_acknowledge(user, notice: RectificationNotice) -> bool:
+    """A person's notice is acknowledged by that person's account only; a department's by any staff member
+    of the school whose Person is in that department, or by the safety office on the department's behalf
+    (a department may have nobody with an account)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if notice.recipient_id is not None:
+        return notice.recipient.user_id is not None and notice.recipient.user_id == user.pk
+    person = getattr(user, "person", None)
+    department = notice.recipient_department.strip()
+    if (person is not None and department and person.organisation_id == notice.organisation_id
+            and person.department.strip() == department):
+        return True
+    return user.has_capability(Capability.MANAGE_HAZARDS, notice.organisation)

@@ -29,7 +29,7 @@ from core.tenancy import memberships_of
 from grids.models import Grid
 from inspections.due import grids_led_by, grids_of
 from inspections.filters import filter_data
-from inspections.record_views import _stream, _template
+from inspections.record_views import _template
 from orgs.roles import Capability
 from people.choices import PersonCategory, PersonStatus
 from people.models import Person
@@ -298,13 +298,12 @@ def _readable_photo(user, pk: int) -> HazardPhoto:
 
 @login_required
 def photo(request, pk: int):
-    item = _readable_photo(request.user, pk)
-    return _stream(item.image, item.content_type or "application/octet-stream")
+    return _readable_photo(request.user, pk).response()
 
 
 @login_required
 def photo_thumb(request, pk: int):
-    return _stream(_readable_photo(request.user, pk).thumbnail, "image/jpeg")
+    return _readable_photo(request.user, pk).response(thumbnail=True)
 
 
 # --- my hazards (phone) -----------------------------------------------------------------------------

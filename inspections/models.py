@@ -458,6 +458,21 @@ class StoredPhoto(models.Model):
     def __str__(self):
         return self.original_name or self.image.name
 
+    def response(self, *, thumbnail: bool = False):
+        """The photo (or its JPEG thumbnail) as a private, long-cached download; 404 if its file is gone.
+        Callers fetch the row through their own scoping first."""
+        from django.http import FileResponse, Http404
+
+        file = self.thumbnail if thumbnail else self.image
+        try:
+            handle = file.open("rb")
+        except (FileNotFoundError, ValueError) as exc:
+            raise Http404 from exc
+        response = FileResponse(handle, content_type="image/jpeg" if thumbnail else (
+            self.content_type or "application/octet-stream"))
+        response["Cache-Control"] = "private, max-age=86400"  # a stored photo never changes
+        return response
+
     def store(self, upload, saved: list[str] | None = None) -> None:
         """Check `upload` (ValidationError in Chinese when it is not an acceptable photo) and write it and
         its thumbnail to storage; the row itself is not saved. Stored names are added to `saved`, for the
@@ -477,6 +492,25 @@ class StoredPhoto(models.Model):
         self.thumbnail.save(name.rsplit(".", 1)[0] + ".thumb.jpg", make_thumbnail(upload), save=False)
         if saved is not None:
             saved.append(self.thumbnail.name)
+
+
+def store_photos(pairs: list[tuple[StoredPhoto, object]], write):
+    """Check and store each (photo row, upload) — a ValidationError in Chinese before anything is written —
+    then run `write()` (which saves the rows) in one transaction and return what it returns. If anything
+    fails, the files already written are removed again: nothing is left half done."""
+    from django.db import transaction
+
+    saved: list[str] = []
+    try:
+        for photo, upload in pairs:
+            photo.store(upload, saved)
+        with transaction.atomic():
+            return write()
+    except BaseException:
+        for photo, _upload in pairs[:1]:
+            for name in saved:
+                photo.image.storage.delete(name)
+        raise
 
 
 class Photo(StoredPhoto, ScopedModel):

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +41,6 @@ VIEW = Capability.VIEW_INSPECTIONS
 NAV = "inspection_records"
 PLACE = "place__parent__parent__parent"  # enough for full_name: area/building/floor/room
 INSPECTION_RELATED = ("organisation", "version__checklist", "schedule", "grid", PLACE, "inspector", "submitted_by")
-PHOTO_CACHE = "private, max-age=86400"  # a stored photo never changes
 
 
 def _template(request, name: str) -> str:
@@ -166,26 +165,14 @@ def readable_photo(user, pk: int) -> Photo:
     return photo
 
 
-def _stream(file, content_type: str) -> FileResponse:
-    try:
-        handle = file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = PHOTO_CACHE
-    return response
-
-
 @login_required
 def photo(request, pk: int):
-    item = readable_photo(request.user, pk)
-    return _stream(item.image, item.content_type or "application/octet-stream")
+    return readable_photo(request.user, pk).response()
 
 
 @login_required
 def photo_thumb(request, pk: int):
-    item = readable_photo(request.user, pk)
-    return _stream(item.thumbnail, "image/jpeg")
+    return readable_photo(request.user, pk).response(thumbnail=True)
 
 
 # --- missed checks ---------------------------------------------------------------------------------

@@ -94,9 +94,12 @@ def _place_for(request, token: str) -> Place:
                                qr_token=token)
 
 
-@login_required
 def scan(request, token: str):
-    """A QR plate's link: the place's checks due today, and any checklist for an unplanned check."""
+    """A QR plate's link: the place's checks due today, and any checklist for an unplanned check. Someone
+    without an account who scans the plate lands on the public hazard report (随手拍) instead, which links
+    staff to the login page and back here."""
+    if not request.user.is_authenticated:
+        return redirect("hazard_public:report", token=token)
     place = _place_for(request, token)
     day = timezone.localdate()
     tasks = plan_for_place(place, day, day).for_place(place.pk, day)

@@ -33,7 +33,7 @@ def _object_patterns():
     found = []
     for route, pattern in _patterns():
         converters = getattr(pattern.pattern, "converters", {})
-        if converters:
+        if converters and not getattr(pattern.callback, "public_link", False):  # e.g. 随手拍 by QR, for anyone
             found.append((route, converters))
     return found
 
@@ -63,7 +63,8 @@ def _checklist_of_place(value) -> int:
 
 
 # Path parts that are not the walked object's id, by converter name: how to name it through them.
-NON_ID_PARTS = {"token": _qr_token, "target": _task_target, "checklist_id": _checklist_of_place}
+NON_ID_PARTS = {"token": _qr_token, "target": _task_target, "checklist_id": _checklist_of_place,
+                "action": lambda value: "photo"}  # a hazard's workflow action
 
 
 def _url(route: str, converters: dict, value) -> str:
