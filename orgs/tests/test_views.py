@@ -141,9 +141,11 @@ def test_navigation_shows_only_what_the_role_may_use(cast, client_for):
     assert reverse("audit_list") in office_page and reverse("orgs:user_list") in office_page
 
 
-def test_coming_features_are_labelled_and_show_no_figures(cast, client_for):
-    page = client_for(cast.alice).get("/").content.decode()
-    assert "即将上线" in page
+def test_the_home_pages_lead_to_the_hazards(cast, client_for):
+    school = client_for(cast.alice).get("/").content.decode()
+    assert "即将上线" not in school and reverse("hazards:hazard_list") + "?state=reported" in school
+    bureau = client_for(cast.bureau_admin).get("/").content.decode()
+    assert reverse("hazard_stats:statistics") in bureau and "level=bureau" in bureau
 
 
 def test_admin_reset_forces_a_new_password(cast):
