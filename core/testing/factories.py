@@ -11,6 +11,7 @@ from collections.abc import Callable
 from campus.models import Place
 from core.audit import Actor, AuditAction, record
 from core.models import AuditEvent
+from dashboards.models import SchoolDay
 from grids.models import Assignment, Grid, ResponsibilityLetter, RosterImport, TimeSlot
 from hazards.models import (
     Hazard,
@@ -151,6 +152,7 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
     RectificationNotice: lambda cast: _notice(cast),
     NoticeCounter: lambda cast: (_notice(cast), NoticeCounter.objects.get(organisation=cast.school1))[1],
     PublicReport: _public_report,
+    SchoolDay: lambda cast: SchoolDay.objects.create(organisation=cast.school1, day="2026-10-01", required=3, done=2),
     PublicReportPhoto: lambda cast: _public_report(cast).photo,
     Reminder: lambda cast: Reminder.objects.create(organisation=cast.school1, hazard=_hazard(cast),
                                                    person=_school(cast).wang, kind="due_soon", on_date="2026-12-01"),
