@@ -63,6 +63,9 @@ bench: $(VENV)/.installed
 	$(PY) bench/foundation.py
 	$(PY) bench/coverage.py
 	$(PY) bench/inspections.py
+	$(PY) bench/framework.py
+	$(PY) bench/documents.py
+	@if $(PY) scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then $(PY) bench/documents.py --db postgresql; fi
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts
