@@ -14,25 +14,43 @@ from .audit import Actor, AuditAction, record
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def write_workbook(sheets) -> tuple[bytes, list[int]]:
+    """Sheets of (title, headers, rows[, preamble rows above the headers]) in constant memory: the file's
+    bytes and the number of data rows of each sheet."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    bold = workbook.add_format({"bold": True})
+    counts = []
+    for title, headers, rows, *rest in sheets:
+        worksheet = workbook.add_worksheet(str(title)[:31])
+        preamble = rest[0] if rest else []
+        for line, values in enumerate(preamble):
+            worksheet.write_row(line, 0, values, bold if line == 0 else None)
+        first = len(preamble) + (1 if preamble else 0)
+        worksheet.write_row(first, 0, headers, bold)
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            worksheet.write_row(first + count, 0, row)
+        counts.append(count)
+    workbook.close()
+    return buffer.getvalue(), counts
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
 def workbook_response(actor: Actor, filename: str, sheet: str, headers: list[str], rows, *,
                       object_type: str, organisation=None, description: str = "") -> HttpResponse:
     """Write rows to one sheet (constant memory) and return it as a download, recording the export."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
-    worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True})
-    worksheet.write_row(0, 0, headers, bold)
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        worksheet.write_row(count, 0, row)
-    workbook.close()
+    content, (count,) = write_workbook([(sheet, headers, rows)])
     if organisation is None and actor.user is not None:
         organisation = actor.user.audit_organisation()
     record(actor, AuditAction.EXPORT, organisation=organisation, object_type=object_type,
            object_repr=description or filename, changes={"rows": [None, count]})
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+    return xlsx_response(content, filename)
 
 
 def audit_workbook_response(actor: Actor, events) -> HttpResponse:

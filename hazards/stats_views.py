@@ -9,14 +9,11 @@ Reading needs VIEW_INSPECTIONS (who reads the register reads its statistics); ev
 from __future__ import annotations
 
 import datetime
-import io
 from urllib.parse import urlencode
 
-import xlsxwriter
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from core import access
 from core.audit import Actor, AuditAction, record
-from core.exports import XLSX
+from core.exports import write_workbook, xlsx_response
 from core.filters import local_midnight
 from core.pdf import pdf_response, render_pdf
 from inspections.filters import DATE, RecordFilterForm, filter_data
@@ -249,30 +246,14 @@ def summary_xlsx(request):
                       _("逾期率（%）"), _("平均销号用时（小时）"), _("90%销号用时（小时）"), _("重大隐患未销号")]
     hazard_headers = [_("编号"), _("学校"), _("发现时间"), _("类别"), _("等级"), _("来源"), _("状态"), _("责任网格"),
                       _("场所"), _("隐患描述"), _("整改期限"), _("销号时间"), _("销号用时（小时）"), _("逾期")]
-    sheets = [(_("统计"), figure_headers, figures),
-              (_("隐患明细"), hazard_headers, (_hazard_row(h, today) for h in hazards.iterator(chunk_size=2000)))]
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
-    bold = workbook.add_format({"bold": True})
-    counts = []
-    for index, (title, headers, rows) in enumerate(sheets):
-        worksheet = workbook.add_worksheet(title[:31])
-        if index == 0:
-            worksheet.write_row(0, 0, [context["title"]], bold)
-            worksheet.write_row(1, 0, [_("统计期间"), f"{summary.start.isoformat()} – {summary.end.isoformat()}",
-                                       _("统计日期"), today.isoformat()])
-        first = 3 if index == 0 else 0
-        worksheet.write_row(first, 0, headers, bold)
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            worksheet.write_row(first + count, 0, row)
-        counts.append(count)
-    workbook.close()
+    preamble = [[context["title"]], [_("统计期间"), f"{summary.start.isoformat()} – {summary.end.isoformat()}",
+                                     _("统计日期"), today.isoformat()]]
+    content, counts = write_workbook([
+        (_("统计"), figure_headers, figures, preamble),
+        (_("隐患明细"), hazard_headers, (_hazard_row(h, today) for h in hazards.iterator(chunk_size=2000)))])
     filename = _filename(form, today, "xlsx")
     actor = Actor.from_request(request)
     organisation = form.school or (actor.user.audit_organisation() if actor.user else None)
     record(actor, AuditAction.EXPORT, organisation=organisation, object_type="hazards.summary",
            object_repr=context["title"], changes={"hazards": [None, counts[1]]})
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+    return xlsx_response(content, filename)

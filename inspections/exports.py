@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import io
 
-import xlsxwriter
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, AuditAction, record
-from core.exports import XLSX, workbook_response
+from core.exports import workbook_response, write_workbook, xlsx_response
 
 # A phone's time this far before the server received the record means it was sent later (离线补传).
 OFFLINE_AFTER = datetime.timedelta(minutes=10)
@@ -74,26 +72,13 @@ def inspections_workbook_response(actor: Actor, inspections, findings, *, organi
                      _("说明"), _("重大隐患"), _("网格/场所"), _("记录编号")],
          (_finding_row(f) for f in findings.iterator(chunk_size=2000))),
     ]
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
-    bold = workbook.add_format({"bold": True})
-    counts = []
-    for title, headers, rows in sheets:
-        worksheet = workbook.add_worksheet(title[:31])
-        worksheet.write_row(0, 0, headers, bold)
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            worksheet.write_row(count, 0, row)
-        counts.append(count)
-    workbook.close()
+    content, counts = write_workbook(sheets)
     if organisation is None and actor.user is not None:
         organisation = actor.user.audit_organisation()
     filename = f"inspections-{_stamp()}.xlsx"
     record(actor, AuditAction.EXPORT, organisation=organisation, object_type="inspections.inspection",
            object_repr=filename, changes={"rows": [None, counts[0]], "findings": [None, counts[1]]})
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+    return xlsx_response(content, filename)
 
 
 def rates_workbook_response(actor: Actor, rows, *, by_label: str, period: str, organisation=None) -> HttpResponse:
