@@ -329,6 +329,7 @@ def _mount_routers():
     api.add_router("/", grids_router)
     api.add_router("/", "inspections.api.router")
     api.add_router("/", "hazards.api.router")
+    api.add_router("/", "dashboards.api.router")
 
 
 _mount_routers()

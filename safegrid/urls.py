@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("hazards.public_urls")),
     path("", include("hazards.stats_urls")),
     path("", include("hazards.notice_urls")),
+    path("", include("dashboards.urls")),
     path("api/v1/", api.urls),
 ]
