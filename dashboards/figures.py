@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hazards.choices import Grade, State
 from hazards.models import Hazard
@@ -24,7 +25,8 @@ from hazards.models import Hazard
 from . import rollups
 from .models import SchoolDay
 
-RISKS = {"high": _("高"), "medium": _("中"), "low": _("低"), "none": _("无数据")}
+RISKS = {"high": pgettext_lazy("risk", "高"), "medium": pgettext_lazy("risk", "中"), "low": pgettext_lazy("risk", "低"),
+         "none": _("无数据")}
 RISK_ORDER = ["high", "medium", "low", "none"]
 
 
@@ -40,6 +42,7 @@ class SchoolRow:
     open: int = 0
     overdue: int = 0
     major_open: int = 0
+    major_overdue: int = 0
     coverage_findings: int | None = None
     rank: int = 0
 
@@ -59,7 +62,7 @@ class SchoolRow:
         completion = self.completion
         if self.required == 0 and self.open == 0 and self.found == 0:
             return "none"
-        if (self.overdue and self.major_open) or (completion is not None and completion < 70):
+        if self.major_overdue or (completion is not None and completion < 70):
             return "high"
         if self.overdue or self.major_open or (completion is not None and completion < 90) or self.coverage_findings:
             return "medium"
@@ -96,10 +99,12 @@ def school_rows(schools, *, today: datetime.date | None = None, days: int = 30) 
             setattr(row, name, value or 0)
     live = (Hazard.objects.filter(organisation__in=rows).exclude(state=State.CLOSED).values("organisation_id")
             .annotate(open=Count("pk"), overdue=Count("pk", filter=open_overdue_q(today)),
-                      major_open=Count("pk", filter=Q(grade=Grade.MAJOR))))
+                      major_open=Count("pk", filter=Q(grade=Grade.MAJOR)),
+                      major_overdue=Count("pk", filter=open_overdue_q(today) & Q(grade=Grade.MAJOR))))
     for s in live:
         row = rows[s.pop("organisation_id")]
-        row.open, row.overdue, row.major_open = s["open"], s["overdue"], s["major_open"]
+        row.open, row.overdue, row.major_open, row.major_overdue = (s["open"], s["overdue"], s["major_open"],
+                                                                    s["major_overdue"])
     latest = (SchoolDay.objects.filter(organisation__in=rows, coverage_findings__isnull=False, day__range=(start, end))
               .values("organisation_id").annotate(last=Max("day")))
     last_days = {s["organisation_id"]: s["last"] for s in latest}

@@ -1396,6 +1396,10 @@ def seed(options: Options, log=print) -> Result:
         writer = Writer(all_tables)
         cursor = writer.cursor
         if postgres:
+            # A --replace just deleted rows: their deferred foreign-key checks must run before any table is
+            # altered below (PostgreSQL refuses ALTER TABLE with pending trigger events).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # the rows written below reference each other
             cursor.execute("SET LOCAL synchronous_commit TO off")
             cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
             names = ", ".join(f'"{t.name}"' for t in all_tables.values())
