@@ -27,3 +27,13 @@ def client_for(client):
 def _media_in_tmp(settings, tmp_path_factory):
     """Uploaded files (inspection photos) go to a temporary folder, never to var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (throttles, cached coverage): rolled-back rows leave no trace."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

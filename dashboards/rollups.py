@@ -119,15 +119,18 @@ def refresh(schools, start: datetime.date, end: datetime.date, *, today: datetim
     if end < start:
         return 0
     schools = list(schools)
-    good: dict[int, set[datetime.date]] = defaultdict(set)
-    for organisation_id, day in SchoolDay.objects.filter(
-            organisation__in=[s.pk for s in schools], day__range=(start, end), stale=False).values_list(
-            "organisation_id", "day"):
-        good[organisation_id].add(day)
     wanted = set(_days(start, end))
+    # Steady state: one grouped count says every school has all its rows, none stale.
+    complete = {organisation_id for organisation_id, n in SchoolDay.objects.filter(
+        organisation__in=[s.pk for s in schools], day__range=(start, end), stale=False).values(
+        "organisation_id").annotate(n=Count("pk")).values_list("organisation_id", "n") if n == len(wanted)}
     written = 0
     for school in schools:
-        todo = wanted - good[school.pk]
+        if school.pk in complete:
+            continue
+        good = set(SchoolDay.objects.filter(organisation=school, day__range=(start, end), stale=False)
+                   .values_list("day", flat=True))
+        todo = wanted - good
         if todo:
             rows = compute(school, min(todo), max(todo), today=today)
             store([r for r in rows if r.day in todo])

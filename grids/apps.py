@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("网格")
+
+    def ready(self):
+        from . import coverage
+
+        coverage.connect()

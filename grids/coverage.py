@@ -276,3 +276,53 @@ def compute(organisation, start: datetime.date | None = None, days: int = DEFAUL
     order = {k: i for i, k in enumerate(FindingKind.ORDER)}
     findings.sort(key=lambda f: (order[f.kind], f.sort_key, f.subject))
     return Coverage(organisation, start, end, findings)
+
+
+# --- the home pages' counts, cached until anything they read changes ---------------------------------
+# The key holds a generation that every save or delete of what `compute` reads moves on (signals below,
+# connected in GridsConfig.ready), and the day; bulk writes that bypass signals (seed_district) call
+# `changed()` themselves. One generation for all schools: such changes are rare next to page views.
+
+GENERATION_KEY = "coverage:generation"
+CACHE_SECONDS = 6 * 3600
+
+
+def changed(*args, **kwargs) -> None:
+    from django.core.cache import cache
+
+    if not cache.add(GENERATION_KEY, 1, None):
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.add(GENERATION_KEY, 1, None)
+
+
+def cached_counts(organisation, today: datetime.date | None = None) -> dict:
+    """The coverage check's counts by kind for a home page: {"total", "groups"}."""
+    from django.core.cache import cache
+
+    today = today or timezone.localdate()
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, None)
+        generation = cache.get(GENERATION_KEY, 1)
+    key = f"coverage:{organisation.pk}:{today.isoformat()}:{generation}"
+    counts = cache.get(key)
+    if counts is None:
+        result = compute(organisation, today)
+        counts = {"total": len(result.findings),
+                  "groups": [(k, str(label), len(items)) for k, label, items in result.by_kind()]}
+        cache.set(key, counts, CACHE_SECONDS)
+    return counts
+
+
+def connect() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from orgs.models import Organisation
+
+    for model in (Person, Post, PostHolding, Grid, Assignment, Place, TimeSlot, Organisation):
+        post_save.connect(changed, sender=model, dispatch_uid=f"coverage-{model.__name__}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"coverage-{model.__name__}-delete")
+    for through in (Grid.places.through, Grid.time_slots.through):
+        m2m_changed.connect(changed, sender=through, dispatch_uid=f"coverage-{through.__name__}")

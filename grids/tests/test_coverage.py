@@ -138,3 +138,19 @@ def test_query_count_does_not_grow_with_the_school(cast, school, day, django_ass
     with django_assert_num_queries(9):
         result = coverage.compute(cast.school1, day, 30)
     assert len(result.findings) == 80
+
+
+def test_the_home_pages_counts_are_cached_until_anything_they_read_changes(cast, django_assert_num_queries):
+    from core.actions import update_object
+    from core.audit import Actor
+    from core.testing.school import make_school
+    from grids import coverage
+
+    school = make_school(cast.school1)
+    today = datetime.date(2026, 10, 12)
+    first = coverage.cached_counts(cast.school1, today)
+    with django_assert_num_queries(0):
+        assert coverage.cached_counts(cast.school1, today) == first
+    update_object(Actor(), school.zhao, status="left", left_on=datetime.date(2026, 10, 1))  # a guard leaves
+    after = coverage.cached_counts(cast.school1, today)
+    assert after != first and after["total"] > first["total"]
