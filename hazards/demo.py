@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -45,29 +44,32 @@ def _users(school) -> tuple[Actor, Actor, Person] | None:
 
 
 def progress(school, today: datetime.date) -> int:
-    """Take the demo's untouched hazards (found before today) through the workflow."""
+    """Take the demo's untouched hazards (found before today) through the workflow, by age so every school
+    shows every state whatever its ids: the newest waits (and is flagged left overnight by the daily job),
+    the next two are being rectified, the next one is past its deadline, the next awaits verification,
+    and the older ones are closed."""
     people = _users(school)
     if people is None:
         return 0
     safety, leader, responsible = people
+    untouched = list(Hazard.objects.filter(organisation=school, state=State.REPORTED, version=1,
+                                           found_at__date__lt=today).order_by("-found_at", "description"))
+    if RectificationNotice.objects.filter(organisation=school).exists():
+        return 0  # taken through once already: what is still untouched was left waiting on purpose
+    extra = {"measures": MEASURES, "funds": "学校公用经费", "contingency_plan": "设置警戒区域，暂停使用"}
     changed = 0
-    untouched = Hazard.objects.filter(organisation=school, state=State.REPORTED, version=1,
-                                      found_at__date__lt=today).order_by("found_at", "pk")
-    for hazard in untouched:
-        rng = random.Random(f"demo-hazard-{hazard.finding_id or hazard.pk}")
-        age = (today - timezone.localtime(hazard.found_at).date()).days
-        roll = rng.random()
-        if roll < 0.12:
+    for age, hazard in enumerate(untouched):
+        if age == 0:
             continue  # left waiting: the daily job flags it (隐患不过夜)
-        deadline = timezone.localtime(hazard.found_at).date() + datetime.timedelta(days=rng.choice([2, 3, 5, 7]))
-        extra = {"measures": MEASURES, "funds": "学校公用经费", "contingency_plan": "设置警戒区域，暂停使用"}
+        found = timezone.localtime(hazard.found_at).date()
+        deadline = today - datetime.timedelta(days=1) if age == 3 else max(today, found) + datetime.timedelta(days=3)
         hazard = workflow.assign(safety, hazard, hazard.version, responsible=responsible, deadline=deadline, **extra)
         changed += 1
-        if age <= 2 or roll < 0.3:
-            continue  # still being rectified (some of them past their deadline)
+        if age <= 3:
+            continue  # being rectified (the third one past its deadline)
         hazard = add_photos(safety, hazard, [(_photo("整改后.jpg", (60, 140, 80)), PhotoKind.AFTER)],
                             lambda h=hazard: workflow.submit_fix(safety, h, h.version, note="已按要求整改到位"))
-        if roll < 0.4:
+        if age == 4:
             continue  # waiting for verification
         workflow.verify(leader, hazard, hazard.version)
     return changed
