@@ -30,6 +30,7 @@ from core.models import AuditAction, AuditEvent
 from orgs.choices import SCHOOL_KINDS, OrgKind
 from orgs.models import Membership, Organisation
 from orgs.roles import Capability, Role
+from people.models import person_of
 
 from . import charts, figures
 
@@ -55,7 +56,7 @@ def my_assignments(user):
     from grids.models import Assignment
     from people.models import PostHolding
 
-    person = getattr(user, "person", None)
+    person = person_of(user)
     if person is None:
         return []
     today = timezone.localdate()
@@ -343,7 +344,7 @@ def home(request):
         context.update(school_context(membership.organisation))
         context["can_review_public"] = user.has_capability(Capability.MANAGE_HAZARDS)
     context["my_assignments"] = my_assignments(user)
-    person = getattr(user, "person", None)
+    person = person_of(user)
     if person is not None:
         from hazards.summary import member_hazards
         from inspections.summary import member_day

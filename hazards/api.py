@@ -24,7 +24,7 @@ from core import access
 from core.api import ErrorOut, Pagination, ValidationErrorOut, model_validation_error
 from core.audit import Actor
 from core.tenancy import memberships_of
-from people.models import Person
+from people.models import Person, person_of
 
 from . import notices, workflow
 from .actions import add_photo, report
@@ -224,7 +224,7 @@ def create_hazard(request, data: HazardIn):
     school = place.organisation
     if not any(m.organisation.path.startswith(school.path) for m in memberships_of(user)):
         raise PermissionDenied
-    person = getattr(user, "person", None)
+    person = person_of(user)
     found_at = data.found_at
     if found_at is not None and timezone.is_naive(found_at):
         found_at = timezone.make_aware(found_at)

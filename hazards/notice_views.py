@@ -30,23 +30,19 @@ from inspections.due import grids_led_by
 from orgs.choices import SCHOOL_KINDS, OrgKind
 from orgs.models import Organisation
 from orgs.roles import Capability, Role
-from people.choices import RESPONSIBLE_CATEGORIES, PersonStatus
 from people.forms import DATE
-from people.models import Person
+from people.models import Person, person_of
 
 from . import notices
 from .choices import Grade, Level
 from .models import Hazard, RectificationNotice
+from .views import responsible_people
 
 VIEW = Capability.VIEW_INSPECTIONS  # who reads the register reads its notices
 MANAGE = Capability.MANAGE_HAZARDS
 PLACE = "place__parent__parent__parent"
 RELATED = ("organisation", "recipient", "issued_by", "acknowledged_by")
 NAV = "hazards"
-
-
-def person_of(user):
-    return getattr(user, "person", None)
 
 
 # --- who reads, who issues ------------------------------------------------------------------------------
@@ -211,8 +207,7 @@ def notice_new(request):
     if not may_issue(user, school):
         raise PermissionDenied
     hazards = issuable_hazards(user, school)
-    people = Person.objects.filter(organisation=school, status=PersonStatus.ACTIVE,
-                                   category__in=RESPONSIBLE_CATEGORIES).order_by("name", "staff_no")
+    people = responsible_people(school.pk)
     groups = notices.by_department(hazards)
     department = request.GET.get("department", "").strip()
     initial = {}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import Actor, AuditAction, diff, record, snapshot
 from orgs.roles import Capability
+from people.models import person_of
 
 from .choices import State
 from .models import Hazard, NoticeCounter, RectificationNotice
@@ -133,7 +134,7 @@ def may_acknowledge(user, notice: RectificationNotice) -> bool:
         return False
     if notice.recipient_id is not None:
         return notice.recipient.user_id is not None and notice.recipient.user_id == user.pk
-    person = getattr(user, "person", None)
+    person = person_of(user)
     department = notice.recipient_department.strip()
     if (person is not None and department and person.organisation_id == notice.organisation_id
             and person.department.strip() == department):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from people.models import person_of
+
 from .choices import State
 from .models import Hazard, Reminder
 
@@ -10,7 +12,7 @@ OPEN = [State.REPORTED, State.RECTIFYING, State.AWAITING_VERIFICATION]
 
 def member_hazards(user) -> dict:
     """What the user has to do: hazards to fix, and unread reminders (two queries)."""
-    person = getattr(user, "person", None)
+    person = person_of(user)
     if person is None:
         return {"to_fix": 0, "reminders": 0}
     return {"to_fix": Hazard.objects.filter(responsible=person, state__in=[State.REPORTED, State.RECTIFYING]).count(),

@@ -31,8 +31,8 @@ from inspections.due import grids_led_by, grids_of
 from inspections.filters import filter_data
 from inspections.record_views import _template
 from orgs.roles import Capability
-from people.choices import PersonCategory, PersonStatus
-from people.models import Person
+from people.choices import RESPONSIBLE_CATEGORIES, PersonStatus
+from people.models import Person, person_of
 
 from . import exports, workflow
 from .actions import add_photos, report
@@ -42,12 +42,7 @@ from .models import Hazard, HazardPhoto, Reminder
 
 VIEW = Capability.VIEW_INSPECTIONS  # who reads inspection records reads the register
 PLACE = "place__parent__parent__parent"
-STAFF_CATEGORIES = [PersonCategory.STAFF, PersonCategory.CONTRACT, PersonCategory.TEMPORARY]
 OPEN = [State.REPORTED, State.RECTIFYING, State.AWAITING_VERIFICATION]
-
-
-def person_of(user):
-    return getattr(user, "person", None)
 
 
 def my_grids(user) -> set[int]:
@@ -164,10 +159,14 @@ def _form_errors(form, error: ValidationError, rename: dict[str, str] | None = N
 # --- one hazard and its actions ---------------------------------------------------------------------
 
 
+def responsible_people(organisation_id: int):
+    """Who may be made responsible for a hazard or receive a notice: the school's current staff."""
+    return Person.objects.filter(organisation_id=organisation_id, status=PersonStatus.ACTIVE,
+                                 category__in=RESPONSIBLE_CATEGORIES).order_by("department", "name", "staff_no")
+
+
 def _people(hazard):
-    """Who may be made responsible: the school's current staff (no students)."""
-    return Person.objects.filter(organisation_id=hazard.organisation_id, status=PersonStatus.ACTIVE,
-                                 category__in=STAFF_CATEGORIES).order_by("department", "name")
+    return responsible_people(hazard.organisation_id)
 
 
 def _action_forms(user, hazard, bound: dict | None = None) -> dict:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from core.audit import Actor, AuditAction, diff, record, snapshot
 from core.tenancy import memberships_of
 from orgs.roles import Capability
+from people.models import person_of
 
 from .choices import Grade, Level, PhotoKind, State
 from .models import Hazard, HazardEvent
@@ -65,7 +66,7 @@ def _holds_any(user, grid_ids: list[int], day: datetime.date) -> bool:
     """Whether the user's person answers that day for any of these grids (directly or by a post)."""
     from inspections.due import grids_of
 
-    person = getattr(user, "person", None)
+    person = person_of(user)
     return person is not None and bool(grids_of(person, day) & set(grid_ids))
 
 

@@ -29,12 +29,13 @@ from grids.models import Grid
 from orgs.choices import SCHOOL_KINDS
 from orgs.models import Organisation
 from orgs.roles import Capability
+from people.models import person_of
 
 from . import exports
 from .due import Plan, plan_for_person
 from .filters import MAX_PLAN_DAYS, visible_schools
 from .models import CheckIn, Checklist, ChecklistVersion, Inspection, Schedule
-from .record_views import is_grid_leader, missed_tasks, person_of, readable_inspection, responsible_people
+from .record_views import is_grid_leader, missed_tasks, readable_inspection, responsible_people
 from .submit import Submission, check_in, submit
 
 router = Router(tags=["inspections"])

@@ -23,6 +23,7 @@ from core import access
 from core.audit import Actor
 from core.paging import page_context
 from orgs.roles import Capability, Role
+from people.models import person_of
 
 from . import exports
 from .due import Plan, grids_led_by
@@ -35,7 +36,6 @@ from .filters import (
     filter_data,
 )
 from .models import CheckIn, Finding, Inspection, Photo
-from .views import person_of
 
 VIEW = Capability.VIEW_INSPECTIONS
 NAV = "inspection_records"

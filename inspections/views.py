@@ -28,6 +28,7 @@ from core import access
 from core.audit import Actor
 from grids.models import Grid
 from orgs.roles import Capability
+from people.models import person_of
 
 from .choices import ItemKind, Verdict
 from .due import plan_for_person, plan_for_place
@@ -37,10 +38,6 @@ from .submit import Submission, check_in, submit
 
 def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def person_of(user):
-    return getattr(user, "person", None)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

@@ -140,3 +140,8 @@ class SchoolClass(Audited, ScopedModel):
 
     def __str__(self):
         return f"{self.grade}{self.name}"
+
+
+def person_of(user):
+    """The Person linked to a login (or None): how an account answers for grids, hazards and notices."""
+    return getattr(user, "person", None)
