@@ -34,6 +34,10 @@ def _empty_cache():
     """Each test starts with an empty cache (throttles, cached coverage): rolled-back rows leave no trace."""
     from django.core.cache import cache
 
+    from inspections.due import forget_structures
+
     cache.clear()
+    forget_structures()
     yield
     cache.clear()
+    forget_structures()

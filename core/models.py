@@ -98,3 +98,19 @@ class AuditEvent(ScopedModel):
         """Remove entries older than `before`: the retention sweep, the only deletion there is."""
         qs = models.QuerySet(cls).filter(at__lt=before)
         return qs._raw_delete(qs.db)
+
+
+class DataVersion(models.Model):
+    """A counter per organisation and topic that moves on after every committed change of what the topic
+    covers (`core.versions`): caches of derived figures are keyed by it, so they are exact across processes
+    and app servers whatever Django's cache backend is. Bookkeeping only: never shown, never audited."""
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=30)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "topic"], name="data_version_unique")]
+
+    def __str__(self):
+        return f"{self.organisation_id}/{self.topic}: {self.value}"

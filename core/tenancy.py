@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connection, models
 from django.db.models import Q
+from django.utils.functional import LazyObject, empty
 
 
 def subtree_q(lookup: str, path: str) -> Q:
@@ -30,7 +31,12 @@ def subtree_q(lookup: str, path: str) -> Q:
 
 
 def memberships_of(user) -> list:
-    """The user's memberships with their organisations, loaded once per user object."""
+    """The user's memberships with their organisations, loaded once per user object (request.user's lazy
+    wrapper and the user it wraps share them)."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
     if "_safegrid_memberships" not in user.__dict__:
         user.__dict__["_safegrid_memberships"] = list(user.memberships.select_related("organisation"))
     return user.__dict__["_safegrid_memberships"]
@@ -55,6 +61,10 @@ def visible_paths(user, capability: str | None = None) -> list[str]:
 
 def forget_paths(user) -> None:
     """Drop the cached paths after a user's memberships change."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            return
+        user = user._wrapped
     user.__dict__.pop("_safegrid_memberships", None)
 
 

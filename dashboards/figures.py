@@ -11,14 +11,17 @@ number of schools, days or records — past days from the roll-ups (made exact f
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import versions
 from hazards.choices import Grade, State
 from hazards.models import Hazard
 
@@ -83,20 +86,69 @@ def open_overdue_q(today: datetime.date) -> Q:
     return ~Q(state=State.CLOSED) & (Q(is_overdue=True) | Q(deadline__lt=today))
 
 
+# Figures from the roll-ups are kept in Django's cache under the roll-ups' data version of the schools'
+# common ancestor (moved whenever a roll-up row below it is written or marked stale) and the day.
+KEEP_SECONDS = 24 * 3600
+
+
+def _common_path(schools) -> str:
+    paths = [s.path for s in schools]
+    if not paths:
+        return ""
+    first, last = min(paths), max(paths)
+    common = first[:next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b),
+                         min(len(first), len(last)))]
+    return common[:common.rfind("/") + 1]
+
+
+def kept_rollups(kind: str, schools: list, start: datetime.date, end: datetime.date, today: datetime.date, compute):
+    """`compute()` over the roll-ups of these schools in [start, end], refreshed first — or what it gave
+    before, when no roll-up row below the schools' common ancestor has changed since and the day is the same
+    (a new day's rows are missing: the key holds the day). The version is read before the refresh, so
+    figures computed while rows change are kept under the older version and read afresh by the next page."""
+    version = versions.current_for_path(_common_path(schools), versions.ROLLUP)
+    facts = (kind, sorted(s.pk for s in schools), str(start), str(end), str(today), version)
+    key = "dashboards:rollups:" + hashlib.sha256(repr(facts).encode()).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    rollups.refresh(schools, start, end, today=today)
+    value = compute()
+    cache.set(key, value, KEEP_SECONDS)
+    return value
+
+
+def _period_sums(schools, start: datetime.date, end: datetime.date) -> dict[int, dict]:
+    """Per school: the period's sums and the last coverage check's findings (from the roll-ups)."""
+    found: dict[int, dict] = {}
+    for s in (SchoolDay.objects.filter(organisation__in=[s.pk for s in schools], day__range=(start, end))
+              .values("organisation_id").annotate(required=Sum("required"), done=Sum("done"), missed=Sum("missed"),
+                                                  found=Sum("hazards_found"), closed=Sum("hazards_closed"),
+                                                  close_seconds=Sum("close_seconds"))):
+        found[s.pop("organisation_id")] = {name: value or 0 for name, value in s.items()}
+    latest = (SchoolDay.objects.filter(organisation__in=[s.pk for s in schools], coverage_findings__isnull=False,
+                                       day__range=(start, end)).values("organisation_id").annotate(last=Max("day")))
+    last_days = {s["organisation_id"]: s["last"] for s in latest}
+    for organisation_id, day, findings in SchoolDay.objects.filter(
+            organisation__in=last_days, day__in=set(last_days.values()), coverage_findings__isnull=False
+    ).values_list("organisation_id", "day", "coverage_findings"):
+        if last_days.get(organisation_id) == day:
+            found.setdefault(organisation_id, {})["coverage_findings"] = findings
+    return found
+
+
 def school_rows(schools, *, today: datetime.date | None = None, days: int = 30) -> list[SchoolRow]:
     """One row per school, ranked: highest risk first, then lowest completion, then most overdue."""
     today = today or timezone.localdate()
     schools = list(schools)
     start, end = period(today, days)
-    rollups.refresh(schools, start, end, today=today)
+    sums = kept_rollups("period", schools, start, end, today, lambda: _period_sums(schools, start, end))
     rows = {s.pk: SchoolRow(school=s) for s in schools}
-    sums = (SchoolDay.objects.filter(organisation__in=rows, day__range=(start, end)).values("organisation_id")
-            .annotate(required=Sum("required"), done=Sum("done"), missed=Sum("missed"), found=Sum("hazards_found"),
-                      closed=Sum("hazards_closed"), close_seconds=Sum("close_seconds")))
-    for s in sums:
-        row = rows[s.pop("organisation_id")]
-        for name, value in s.items():
-            setattr(row, name, value or 0)
+    for organisation_id, values in sums.items():
+        row = rows.get(organisation_id)
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
     live = (Hazard.objects.filter(organisation__in=rows).exclude(state=State.CLOSED).values("organisation_id")
             .annotate(open=Count("pk"), overdue=Count("pk", filter=open_overdue_q(today)),
                       major_open=Count("pk", filter=Q(grade=Grade.MAJOR)),
@@ -105,14 +157,6 @@ def school_rows(schools, *, today: datetime.date | None = None, days: int = 30) 
         row = rows[s.pop("organisation_id")]
         row.open, row.overdue, row.major_open, row.major_overdue = (s["open"], s["overdue"], s["major_open"],
                                                                     s["major_overdue"])
-    latest = (SchoolDay.objects.filter(organisation__in=rows, coverage_findings__isnull=False, day__range=(start, end))
-              .values("organisation_id").annotate(last=Max("day")))
-    last_days = {s["organisation_id"]: s["last"] for s in latest}
-    for organisation_id, day, findings in SchoolDay.objects.filter(
-            organisation__in=last_days, day__in=set(last_days.values()), coverage_findings__isnull=False
-    ).values_list("organisation_id", "day", "coverage_findings"):
-        if last_days.get(organisation_id) == day:
-            rows[organisation_id].coverage_findings = findings
     ranked = sorted(rows.values(), key=lambda r: (RISK_ORDER.index(r.risk), r.completion if r.completion is not None
                                                   else 101, -r.overdue, -r.open, r.school.name))
     for rank, row in enumerate(ranked, start=1):
@@ -148,7 +192,10 @@ def trend(schools, *, today: datetime.date | None = None, months: int = 12) -> l
     today = today or timezone.localdate()
     schools = list(schools)
     start, end = _month_start(today, months - 1), today - datetime.timedelta(days=1)
-    rollups.refresh(schools, start, end, today=today)
+    return kept_rollups("trend", schools, start, end, today, lambda: _trend(schools, start, end, today, months))
+
+
+def _trend(schools, start: datetime.date, end: datetime.date, today: datetime.date, months: int) -> list[Month]:
     series = {_month_start(today, back): Month(_month_start(today, back)) for back in range(months)}
     sums = (SchoolDay.objects.filter(organisation__in=[s.pk for s in schools], day__range=(start, end))
             .annotate(m=TruncMonth("day")).values("m")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core import versions
 from core.filters import local_midnight
 
 from .models import SchoolDay
@@ -99,6 +100,8 @@ def store(rows: list[SchoolDay]) -> None:
         SchoolDay.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
                                       unique_fields=["organisation", "day"],
                                       update_fields=[f for f in FIGURES] + ["computed_at"])
+        for organisation_id in sorted({r.organisation_id for r in rows}):
+            versions.changed_up(organisation_id, versions.ROLLUP)
 
 
 def rebuild(schools, start: datetime.date, end: datetime.date, *, today: datetime.date | None = None) -> int:
@@ -165,10 +168,15 @@ def mark_stale(organisation_id: int, *days: datetime.date | None, since: datetim
     today = timezone.localdate()
     since = _as_date(since)
     past = [d for d in map(_as_date, days) if d is not None and d < today]
+    marked = 0
     if past:
-        SchoolDay.objects.filter(organisation_id=organisation_id, day__in=past, stale=False).update(stale=True)
+        marked += SchoolDay.objects.filter(organisation_id=organisation_id, day__in=past, stale=False).update(
+            stale=True)
     if since is not None and since < today:
-        SchoolDay.objects.filter(organisation_id=organisation_id, day__gte=since, stale=False).update(stale=True)
+        marked += SchoolDay.objects.filter(organisation_id=organisation_id, day__gte=since, stale=False).update(
+            stale=True)
+    if marked:  # figures kept under the roll-ups' version are read afresh
+        versions.changed_up(organisation_id, versions.ROLLUP)
 
 
 def _local_day(moment):

@@ -14,14 +14,18 @@ come from dashboards.figures (daily roll-ups), today's live ones from a few grou
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -162,8 +166,9 @@ def trend_context(months: list[figures.Month], title_suffix: str = "") -> dict:
     }
 
 
-def school_context(school, today: datetime.date | None = None) -> dict:
-    """Everything a school's dashboard shows, for its home page, the bureau's read-only view and the API."""
+def school_context(school, today: datetime.date | None = None, plan=None) -> dict:
+    """Everything a school's dashboard shows, for its home page, the bureau's read-only view and the API.
+    `plan`: the school's `inspections.summary.day_plan` when the caller needs it too."""
     from grids.views import school_coverage_counts
     from inspections.summary import school_day
 
@@ -173,7 +178,7 @@ def school_context(school, today: datetime.date | None = None) -> dict:
     start, end = figures.period(today, PERIOD_DAYS)
     return {
         "school": school, "today": today, "period_start": start, "period_end": end, "period_days": PERIOD_DAYS,
-        "inspections_today": school_day(school, today),
+        "inspections_today": school_day(school, today, plan),
         "inspection_links": inspection_links(school, today),
         "hazard_figures": hazard_figures(school, today),
         "period_row": row,
@@ -308,6 +313,41 @@ def bureau_context(user, *, sort: str | None = None, direction: str | None = Non
     }
 
 
+# The bureau's table and tree are most of its page's time (300 rows, 300 nodes): rendered once per distinct
+# content and kept under a digest of everything they show — exact by construction, nothing to invalidate.
+FRAGMENTS = (("schools_html", "dashboards/_bureau_schools.html"), ("heat_html", "dashboards/_bureau_heat.html"))
+FRAGMENT_SECONDS = 24 * 3600
+
+
+def _row_facts(row: figures.SchoolRow) -> tuple:
+    school = row.school
+    return (school.pk if school else None, school.name if school else "", row.rank, row.required, row.done,
+            row.missed, row.found, row.closed, row.close_seconds, row.open, row.overdue, row.major_open,
+            row.major_overdue, row.coverage_findings)
+
+
+def _tree_facts(nodes: list[figures.Node]) -> list:
+    return [(n.organisation.pk, n.organisation.name, n.risk, _tree_facts(n.children)) for n in nodes]
+
+
+def bureau_fragments(context: dict) -> dict:
+    """The rendered table and tree of `bureau_context`, from the cache when their content was rendered before."""
+    facts = (translation.get_language(), str(context["today"]), context["sort"], context["direction"],
+             [_row_facts(r) for r in context["rows"]], _row_facts(context["total"]), _tree_facts(context["tree"]),
+             sorted(context["total_links"].items()))
+    digest = hashlib.sha256(repr(facts).encode()).hexdigest()
+    keys = {name: f"dashboards:fragment:{name}:{digest}" for name, _template in FRAGMENTS}
+    found = cache.get_many(list(keys.values()))
+    result = {}
+    for name, template in FRAGMENTS:
+        html = found.get(keys[name])
+        if html is None:
+            html = render_to_string(template, context)
+            cache.set(keys[name], str(html), FRAGMENT_SECONDS)
+        result[name] = mark_safe(html)  # noqa: S308 — our own template's output, escaped when it was rendered
+    return result
+
+
 # --- a grid member's figures -----------------------------------------------------------------------------
 
 
@@ -340,8 +380,13 @@ def home(request):
         context["recent_events"] = events.select_related("organisation")[:8]
         # A range on `at`, not at__date: a function of the column would scan the whole log.
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
+    today = timezone.localdate()
+    plan = None
     if membership.organisation.kind != OrgKind.BUREAU and membership.role in (Role.SCHOOL_LEADER, Role.SAFETY_OFFICE):
-        context.update(school_context(membership.organisation))
+        from inspections.summary import day_plan
+
+        plan = day_plan(membership.organisation, today)
+        context.update(school_context(membership.organisation, today, plan))
         context["can_review_public"] = user.has_capability(Capability.MANAGE_HAZARDS)
     context["my_assignments"] = my_assignments(user)
     person = person_of(user)
@@ -349,12 +394,13 @@ def home(request):
         from hazards.summary import member_hazards
         from inspections.summary import member_day
 
-        context["my_day"] = member_day(person)
+        context["my_day"] = member_day(person, today, plan)
         context["my_hazards"] = member_hazards(user)
         context["my_open_hazards"] = my_open_hazards(person)
-        context["today"] = timezone.localdate()
+        context["today"] = today
     if membership.role == Role.BUREAU_ADMIN:
         context.update(bureau_context(user, sort=request.GET.get("sort"), direction=request.GET.get("dir")))
+        context.update(bureau_fragments(context))
     return render(request, HOME_TEMPLATES[membership.role], context)
 
 

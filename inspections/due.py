@@ -13,7 +13,8 @@ several days (N times a term) belongs, for missed-check purposes, to who held it
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campus.models import Place
+from core import versions
 from grids.choices import COVERING_ROLES
 from grids.models import Assignment, Grid
 from people.models import Person, PostHolding
@@ -85,6 +87,117 @@ class Rate:
         return round(100 * self.done / self.required, 1) if self.required else None
 
 
+class Structure:
+    """What a plan is made of, but for the inspections: the calendar, the schedules and their targets, the
+    grids, places, assignments, posts held and people, and the task windows these give. Loaded in a fixed
+    number of queries; the default plans near today keep it per process under the school's PLAN data version
+    (see `structure_for`), so a page reads the inspections and one version row instead of all of it."""
+
+    def __init__(self, organisation, start: datetime.date, end: datetime.date, intensity: Intensity | None = None,
+                 schedules=None):
+        self.calendar = SchoolCalendar.load(organisation)
+        schedule_qs = schedules if schedules is not None else Schedule.objects.filter(
+            organisation=organisation, is_active=True).overlapping(start, end)
+        self.schedules = list(schedule_qs.select_related("checklist"))
+        # The grids and places each schedule names, as ids (model instances per link cost more than the rest).
+        schedule_ids = [s.pk for s in self.schedules] or [0]
+        self.schedule_grids: dict[int, set[int]] = defaultdict(set)
+        for schedule_id, grid_id in Schedule.grids.through.objects.filter(
+                schedule__in=schedule_ids).values_list("schedule_id", "grid_id"):
+            self.schedule_grids[schedule_id].add(grid_id)
+        self.schedule_places: dict[int, set[int]] = defaultdict(set)
+        for schedule_id, place_id in Schedule.places.through.objects.filter(
+                schedule__in=schedule_ids).values_list("schedule_id", "place_id"):
+            self.schedule_places[schedule_id].add(place_id)
+        self.grids = {g.pk: g for g in Grid.objects.filter(organisation=organisation)}
+        # Only the places schedules name (and the key locations, when a schedule targets them all).
+        place_ids = {pk for ids in self.schedule_places.values() for pk in ids}
+        wanted = Q(pk__in=place_ids or [0])  # never an empty IN (Django would skip the query: counts vary)
+        if any(s.key_locations for s in self.schedules):
+            wanted |= Q(is_key_location=True)
+        self.places = {p.pk: p for p in Place.objects.filter(wanted, organisation=organisation)
+                       .select_related("parent__parent")}
+        self.grids_of_place: dict[int, list[int]] = defaultdict(list)
+        for grid_id, place_id in Grid.places.through.objects.filter(
+                grid__organisation=organisation).values_list("grid_id", "place_id"):
+            self.grids_of_place[place_id].append(grid_id)
+        self.skeleton: list[tuple] = []  # (schedule, grid, place, window) of every task
+        for schedule in self.schedules:
+            spans = windows(schedule, self.calendar, start, end, intensity)
+            if spans:
+                self.skeleton += [(schedule, grid, place, w) for grid, place in self._targets(schedule) for w in spans]
+        self.assignments: dict[int, list[Assignment]] = defaultdict(list)
+        for a in Assignment.objects.filter(organisation=organisation).overlapping(start - datetime.timedelta(days=1),
+                                                                                  end):
+            self.assignments[a.grid_id].append(a)
+        self.holdings: dict[int, list[PostHolding]] = defaultdict(list)
+        for h in PostHolding.objects.filter(organisation=organisation).overlapping(start, end):
+            self.holdings[h.post_id].append(h)
+        # Only the people who hold something (a school's students are mostly not in any assignment).
+        person_ids = {a.person_id for rows in self.assignments.values() for a in rows if a.person_id}
+        person_ids |= {h.person_id for rows in self.holdings.values() for h in rows}
+        self.people = {p.pk: p for p in Person.objects.filter(organisation=organisation, pk__in=person_ids)
+                       .only("pk", "organisation_id", "name", "status", "left_on", "user_id")}
+
+    def _targets(self, schedule: Schedule):
+        grid_ids = set(self.schedule_grids.get(schedule.pk, ()))
+        if schedule.grid_kind:
+            grid_ids |= {pk for pk, g in self.grids.items() if g.kind == schedule.grid_kind}
+        for pk in sorted(grid_ids, key=lambda pk: (self.grids[pk].level, self.grids[pk].name)):
+            yield self.grids[pk], None
+        place_ids = set(self.schedule_places.get(schedule.pk, ()))
+        if schedule.key_locations:
+            place_ids |= {pk for pk, p in self.places.items() if p.is_key_location}
+        for pk in sorted(place_ids, key=lambda pk: self.places[pk].code):
+            owners = owner_grids(self.grids, self.grids_of_place, pk)
+            yield (self.grids[owners[0]] if owners else None), self.places[pk]
+
+
+# Structures of plans near today (the pages' plans), per process: (school, start, end) → (version, structure).
+CACHED_DAYS = 7
+CACHE_SIZE = 64
+_structures: OrderedDict[tuple, tuple[tuple, Structure]] = OrderedDict()
+_structures_lock = threading.Lock()
+
+
+def structure_for(organisation, start: datetime.date, end: datetime.date, today: datetime.date,
+                  intensity: Intensity | None = None, schedules=None) -> Structure:
+    """The plan's structure: kept per process for the default plans within a week of today, keyed by the
+    PLAN data versions of the school and its ancestors (exact: every change to what it reads moves them)."""
+    span = datetime.timedelta(days=CACHED_DAYS)
+    if intensity is not None or schedules is not None or start < today - span or end > today + span:
+        return Structure(organisation, start, end, intensity, schedules)
+    key = (organisation.pk, start, end)
+    version = versions.current_for(organisation, versions.PLAN)
+    with _structures_lock:
+        found = _structures.get(key)
+        if found is not None and found[0] == version:
+            _structures.move_to_end(key)
+            return found[1]
+    structure = Structure(organisation, start, end)
+    with _structures_lock:
+        _structures[key] = (version, structure)
+        _structures.move_to_end(key)
+        while len(_structures) > CACHE_SIZE:
+            _structures.popitem(last=False)
+    return structure
+
+
+def forget_structures() -> None:
+    """Drop every kept structure (tests: rolled-back rows may come back with the same ids)."""
+    with _structures_lock:
+        _structures.clear()
+
+
+def owner_grids(grids: dict, grids_of_place: dict, place_id: int) -> list[int]:
+    """The deepest grids covering a place: those who answer for it most directly."""
+    covering = grids_of_place.get(place_id, [])
+    if not covering:
+        return []
+    deepest = max(grids[g].level for g in covering)
+    return sorted(g for g in covering if grids[g].level == deepest)
+
+
 class Plan:
     """A school's inspection tasks whose windows overlap [start, end]."""
 
@@ -95,78 +208,22 @@ class Plan:
         self.organisation = organisation
         self.start, self.end = start, end
         self.today = today or timezone.localdate()
-        self.calendar = SchoolCalendar.load(organisation)
-        schedule_qs = schedules if schedules is not None else Schedule.objects.filter(
-            organisation=organisation, is_active=True).overlapping(start, end)
-        self.schedules = list(schedule_qs.select_related("checklist").prefetch_related("grids", "places"))
-        self.grids = {g.pk: g for g in Grid.objects.filter(organisation=organisation)}
-        # Only the places schedules name (and the key locations, when a schedule targets them all).
-        place_ids = {p.pk for s in self.schedules for p in s.places.all()}
-        wanted = Q(pk__in=place_ids or [0])  # never an empty IN (Django would skip the query: counts vary)
-        if any(s.key_locations for s in self.schedules):
-            wanted |= Q(is_key_location=True)
-        self.places = {p.pk: p for p in Place.objects.filter(wanted, organisation=organisation)
-                       .select_related("parent__parent")}
-        self.grids_of_place: dict[int, list[int]] = defaultdict(list)
-        for grid_id, place_id in Grid.places.through.objects.filter(
-                grid__organisation=organisation).values_list("grid_id", "place_id"):
-            self.grids_of_place[place_id].append(grid_id)
-
+        structure = structure_for(organisation, start, end, self.today, intensity, schedules)
+        self.calendar, self.schedules = structure.calendar, structure.schedules
+        self.grids, self.places, self.grids_of_place = structure.grids, structure.places, structure.grids_of_place
+        self.assignments, self.holdings, self.people = structure.assignments, structure.holdings, structure.people
         self.only_grids = only_grids
-        self.tasks: list[Task] = []
-        for schedule in self.schedules:
-            spans = windows(schedule, self.calendar, start, end, intensity)
-            if not spans:
-                continue
-            for grid, place in self._targets(schedule):
-                if only_grids is not None and not self._task_grids(grid, place) & only_grids:
-                    continue
-                self.tasks += [Task(schedule, grid, place, w) for w in spans]
-        self._load_people()
+        self.tasks: list[Task] = [Task(schedule, grid, place, w) for schedule, grid, place, w in structure.skeleton
+                                  if only_grids is None or self._task_grids(grid, place) & only_grids]
         self._count_done()
 
     # --- targets and responsibility ----------------------------------------------------------
-    def _targets(self, schedule: Schedule):
-        grid_ids = {g.pk for g in schedule.grids.all()}
-        if schedule.grid_kind:
-            grid_ids |= {pk for pk, g in self.grids.items() if g.kind == schedule.grid_kind}
-        for pk in sorted(grid_ids, key=lambda pk: (self.grids[pk].level, self.grids[pk].name)):
-            yield self.grids[pk], None
-        place_ids = {p.pk for p in schedule.places.all()}
-        if schedule.key_locations:
-            place_ids |= {pk for pk, p in self.places.items() if p.is_key_location}
-        for pk in sorted(place_ids, key=lambda pk: self.places[pk].code):
-            owners = self.owner_grids(pk)
-            yield (self.grids[owners[0]] if owners else None), self.places[pk]
-
     def _task_grids(self, grid, place) -> set[int]:
         return set(self.owner_grids(place.pk)) if place is not None else {grid.pk}
 
     def owner_grids(self, place_id: int) -> list[int]:
         """The deepest grids covering a place: those who answer for it most directly."""
-        covering = self.grids_of_place.get(place_id, [])
-        if not covering:
-            return []
-        deepest = max(self.grids[g].level for g in covering)
-        return sorted(g for g in covering if self.grids[g].level == deepest)
-
-    def _load_people(self):
-        org = self.organisation
-        self.assignments: dict[int, list[Assignment]] = defaultdict(list)
-        assignments = Assignment.objects.filter(organisation=org).overlapping(self.start - datetime.timedelta(days=1),
-                                                                                self.end)
-        if self.only_grids is not None:
-            assignments = assignments.filter(grid__in={g for t in self.tasks for g in self._task_grids(t.grid, t.place)}
-                                             or [0])
-        for a in assignments:
-            self.assignments[a.grid_id].append(a)
-        self.holdings: dict[int, list[PostHolding]] = defaultdict(list)
-        for h in PostHolding.objects.filter(organisation=org).overlapping(self.start, self.end):
-            self.holdings[h.post_id].append(h)
-        # Only the people who hold something (a school's students are mostly not in any assignment).
-        person_ids = {a.person_id for rows in self.assignments.values() for a in rows if a.person_id}
-        person_ids |= {h.person_id for rows in self.holdings.values() for h in rows}
-        self.people = {p.pk: p for p in Person.objects.filter(organisation=org, pk__in=person_ids)}
+        return owner_grids(self.grids, self.grids_of_place, place_id)
 
     def holders(self, grid_id: int, day: datetime.date, roles: list[str] | None = None) -> set[int]:
         """People answering for a grid on a day, in the given roles (default: every covering role)."""
@@ -290,8 +347,10 @@ class Plan:
 def grids_of(person, day: datetime.date) -> set[int]:
     """Grids a person answers for on a day, directly or through a post they hold."""
     posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
-    return set(Assignment.objects.filter(Q(person=person) | Q(post__in=posts)).active_on(day)
-               .values_list("grid_id", flat=True))
+    # Two indexed arms in one query: "person OR post IN (…)" makes PostgreSQL scan every assignment.
+    direct = Assignment.objects.filter(person=person).active_on(day).order_by().values_list("grid_id", flat=True)
+    by_post = Assignment.objects.filter(post__in=posts).active_on(day).order_by().values_list("grid_id", flat=True)
+    return set(direct.union(by_post))
 
 
 def plan_for_person(person, day: datetime.date, **kwargs) -> Plan:
@@ -318,3 +377,22 @@ def grids_led_by(person, day: datetime.date) -> set[int]:
             result.add(pk)
             stack += children.get(pk, [])
     return result
+
+
+# --- what moves a school's PLAN version (connected in InspectionsConfig.ready) ---------------------------
+
+def _plan_changed(sender, instance, **kwargs) -> None:
+    versions.changed(getattr(instance, "organisation_id", None), versions.PLAN)
+
+
+def connect() -> None:
+    """Every save, delete and target change of what `Structure` reads moves its school's PLAN version."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from .models import Checklist, Holiday, Term
+
+    for model in (Schedule, Term, Holiday, Checklist, Grid, Place, Assignment, PostHolding, Person):
+        post_save.connect(_plan_changed, sender=model, dispatch_uid=f"plan-{model.__name__}")
+        post_delete.connect(_plan_changed, sender=model, dispatch_uid=f"plan-{model.__name__}-delete")
+    for through in (Schedule.grids.through, Schedule.places.through, Grid.places.through):
+        m2m_changed.connect(_plan_changed, sender=through, dispatch_uid=f"plan-{through.__name__}")

@@ -111,3 +111,32 @@ def test_the_nightly_command_rolls_up_yesterday_with_the_coverage_check(cast, se
         call_command("rollup")
     row = SchoolDay.objects.get(organisation=cast.school1, day=D(2026, 10, 10))
     assert row.required == 1 and row.coverage_findings is not None
+
+
+def test_figures_kept_from_the_roll_ups_are_read_afresh_once_a_row_below_changes(cast, setting):
+    """The dashboards keep roll-up figures under the roll-ups' version of the schools' common ancestor: a late
+    inspection marks its day stale, which moves the school's and the bureau's versions, and the next read is
+    exact; a change at a sibling school leaves this school's kept figures alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboards import figures
+
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 10, 11, 8)), tick=False):
+        today = timezone.localdate()
+
+        def read(schools):
+            with CaptureQueriesContext(connection) as ctx:
+                rows = figures.school_rows(schools, today=today, days=10)
+            return {r.school.pk: (r.required, r.done) for r in rows}, len(ctx.captured_queries)
+
+        first, computed = read([cast.school1])
+        read([cast.school1, cast.school2])
+        again, kept = read([cast.school1])
+        assert again == first and kept < computed  # kept: the live hazards' query, not the roll-ups'
+        rollups.rebuild([cast.school2], D(2026, 10, 1), D(2026, 10, 10))  # a sibling's rows
+        assert read([cast.school1])[1] == kept
+        do_inspection(setting.schedule, grid=setting.class_grid, on=D(2026, 10, 4), answers=ALL_PASS, late=True)
+        now, n = read([cast.school1])
+        assert n > kept and now[cast.school1.pk][1] == first[cast.school1.pk][1] + 1  # one more done
+        assert read([cast.school1, cast.school2])[0][cast.school1.pk] == now[cast.school1.pk]  # the bureau's too

@@ -43,6 +43,13 @@ def days(org, n: int = 365, **values) -> None:
                    for i in range(1, n + 1)])
 
 
+def warm(client, url: str) -> None:
+    """Two reads: the first may refresh roll-ups and load the school's plan structure (moving their versions),
+    the second keeps what it computed; query counts compare such steady states."""
+    client.get(url)
+    client.get(url)
+
+
 def queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -136,13 +143,13 @@ def test_school_home_queries_do_not_grow_with_hazards_or_days(cast, client_for):
     client = client_for(cast.alice)
     days(cast.school1, 30, required=4, done=4)
     hazard(cast.school1)
-    client.get("/")
+    warm(client, "/")
     before = queries(client, "/")
     days(cast.school1, 365, required=4, done=3, hazards_found=2, hazards_closed=1, close_seconds=86400)
     for i in range(8):
         hazard(cast.school1, f"隐患{i}", grade="major" if i % 2 else "general", deadline=D(2026, 11, 1),
                state=["reported", "rectifying", "awaiting"][i % 3])
-    client.get("/")
+    warm(client, "/")
     assert queries(client, "/") == before
 
 
@@ -175,7 +182,7 @@ def test_member_home_queries_do_not_grow_with_hazards(cast, client_for, member):
     user, school = member
     client = client_for(user)
     hazard(cast.school1, responsible=school.wang)
-    client.get("/")
+    warm(client, "/")
     before = queries(client, "/")
     for i in range(12):
         hazard(cast.school1, f"隐患{i}", responsible=school.wang, deadline=D(2026, 11, 1 + i))
@@ -257,17 +264,39 @@ def test_heat_view_colours_each_node_and_names_its_risk(cast, client_for, distri
                      r'<span class="badge risk-low">低</span>', page)
 
 
+def test_the_bureau_table_and_tree_are_rendered_once_per_content_and_always_show_the_current_figures(
+        cast, client_for, district):
+    weak, fair, good = district
+    client = client_for(cast.bureau_admin)
+
+    def rendered(url="/"):
+        response = client.get(url)
+        names = {t.name for t in response.templates}
+        return response.content.decode(), "dashboards/_bureau_schools.html" in names
+
+    first, fresh = rendered()
+    again, fresh_again = rendered()
+    section = re.compile(r'<section class="card" id="schools">.*?</section>', re.S)
+    assert fresh and not fresh_again and section.search(again).group() == section.search(first).group()
+    hazard(good, "丙校新隐患")  # a figure changes: rendered anew, with it
+    page, fresh = rendered()
+    assert fresh and re.search(r'data-figure="open">5<', page)
+    assert re.search(rf'data-school="{good.pk}">.*?state=open">4<', page, re.S)
+    assert rendered("/?sort=open")[1]  # another order is other content
+    assert not rendered()[1]
+
+
 def test_bureau_home_queries_do_not_grow_with_schools_or_hazards(cast, client_for):
     client = client_for(cast.bureau_admin)
     for school in (cast.central, cast.school1, cast.school2):
         days(school, 365, required=2, done=2)
-    client.get("/")
+    warm(client, "/")
     before = queries(client, "/")
     for i in range(6):
         school = make_org(f"q-{i}", f"新校{i}", OrgKind.SCHOOL, cast.central if i % 2 else cast.bureau)
         days(school, 365, required=3, done=i, hazards_found=1)
         hazard(school, f"新校{i}的隐患", grade="major", deadline=D(2026, 11, 1))
-    client.get("/")
+    warm(client, "/")
     assert queries(client, "/") == before
     assert queries(client, "/?sort=overdue&dir=asc") == before
 
@@ -300,10 +329,10 @@ def test_drill_down_queries_do_not_grow_with_hazards_or_days(cast, client_for):
     client = client_for(cast.bureau_admin)
     url = reverse("dashboards:school", args=[cast.school2.pk])
     days(cast.school2, 20)
-    client.get(url)
+    warm(client, url)
     before = queries(client, url)
     days(cast.school2, 365, required=5, done=5, hazards_found=1)
     for i in range(10):
         hazard(cast.school2, f"隐患{i}", grade="major", state="awaiting")
-    client.get(url)
+    warm(client, url)
     assert queries(client, url) == before

@@ -143,3 +143,60 @@ def test_a_persons_and_a_places_plan_answer_as_the_whole_schools_does(cast, scho
         assert keys(plan_for_place(place, day, day, today=day).for_place(place.pk, day)) == keys(
             whole.for_place(place.pk, day))
     assert keys(whole.for_person(school.zhao.pk, day)) and keys(whole.for_place(school.room101.pk, day))
+
+
+def test_a_plan_near_today_keeps_its_structure_until_anything_it_reads_changes(cast, school):
+    """Pages' plans reuse the school's structure per process (two queries: its version, the inspections),
+    and every kind of change to what it reads shows at once — including a change from another process."""
+    from django.db import connection
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import DataVersion
+    from grids.models import Assignment
+    from people.choices import PersonStatus
+
+    day = D(2026, 9, 28)
+
+    def plan():
+        with CaptureQueriesContext(connection) as ctx:
+            made = Plan(cast.school1, day, day, today=day)
+        return made, len(ctx.captured_queries)
+
+    def wang_tasks(made):
+        return [(t.schedule.name, t.target_key) for t in made.for_person(school.wang.pk, day)]
+
+    first, loaded = plan()
+    again, kept = plan()
+    assert kept == 2 < loaded and wang_tasks(again) == wang_tasks(first) == [("班级日查", f"g{school.class_grid.pk}")]
+
+    make_school(cast.school2)  # another school's changes keep this school's structure
+    do_inspection(school.class_daily, grid=school.class_grid, on=day)  # inspections are read live
+    again, kept = plan()
+    assert kept == 2 and [t.state for t in again.for_person(school.wang.pk, day)] == [TaskState.DONE]
+
+    school.class_daily.grids.add(school.floor_grid)  # a schedule's targets
+    again, n = plan()
+    assert n == loaded and f"g{school.floor_grid.pk}" in [t.target_key for t in again.tasks]
+
+    grid_actions.handover(Actor(), school.class_head, on=day - D.resolution, person=school.li)  # an assignment
+    again, n = plan()
+    assert n == loaded and ("班级日查", f"g{school.class_grid.pk}") not in wang_tasks(again)
+
+    Holiday.objects.create(organisation=cast.school1, name="调休", start=day, end=day)  # the calendar
+    assert plan()[0].tasks == []
+
+    Holiday.objects.filter(organisation=cast.school1, name="调休").delete()
+    school.li.status, school.li.left_on = PersonStatus.LEFT, day - D.resolution  # a person leaves
+    school.li.save()
+    assert not plan()[0].for_person(school.li.pk, day)
+
+    # Another process: its rows and its version move, this process's signals see nothing.
+    Assignment.objects.filter(pk=school.class_head.pk).update(end=day - D.resolution * 5)
+    school.li.status, school.li.left_on = PersonStatus.ACTIVE, None
+    type(school.li).objects.filter(pk=school.li.pk).update(status=PersonStatus.ACTIVE, left_on=None)
+    assert plan()[1] == 2  # no version moved: kept (what a missed signal would cost)
+    DataVersion.objects.filter(organisation=cast.school1, topic="plan").update(value=F("value") + 1)
+    again, n = plan()
+    assert n == loaded and ("班级日查", f"g{school.class_grid.pk}") in [
+        (t.schedule.name, t.target_key) for t in again.for_person(school.li.pk, day)]
