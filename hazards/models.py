@@ -71,6 +71,8 @@ class Hazard(Audited, ScopedModel):
         verbose_name_plural = _("隐患")
         ordering = ["-found_at", "-id"]
         indexes = [
+            # A bureau's register covers most rows: its first page walks this one backwards and stops at 50.
+            models.Index(fields=["found_at", "id"], name="hazard_found_id"),
             models.Index(fields=["organisation", "found_at"], name="hazard_org_found"),
             models.Index(fields=["organisation", "state", "found_at"], name="hazard_org_state_found"),
             models.Index(fields=["organisation", "level", "state"], name="hazard_org_level_state"),

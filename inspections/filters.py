@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from campus.models import Place
 from core import access
 from core.filters import local_midnight
+from core.widgets import FastSelect
 from grids.models import Grid
 from orgs.choices import SCHOOL_KINDS
 from orgs.models import Organisation
@@ -57,7 +58,10 @@ def filter_data(query, defaults: dict, *, first_visit: dict | None = None):
 
 
 class LenientModelChoiceField(forms.ModelChoiceField):
-    """A filter select: an id that is not (or no longer) among the choices filters nothing."""
+    """A filter select: an id that is not (or no longer) among the choices filters nothing. Rendered in
+    Python (`FastSelect`): a bureau's school list has hundreds of options."""
+
+    widget = FastSelect
 
     def to_python(self, value):
         try:
