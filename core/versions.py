@@ -13,6 +13,8 @@ that does go through signals wraps itself in `deferred()` so that thousands of r
 Topics:
 - PLAN: what `inspections.due.Plan` reads besides the inspections themselves — schedules and their targets,
   the calendar, grids and their places, places, assignments, posts held, people, checklists.
+- COVERAGE: what the coverage check (grids.coverage) reads — people, posts, grids, assignments, places, time
+  slots, the organisation itself.
 - ROLLUP: a school's daily roll-up rows (dashboards.models.SchoolDay) written or marked stale; moved at the
   school and every organisation above it (`changed_up`), so a bureau's figures read one counter.
 """
@@ -27,6 +29,7 @@ from django.db.models import F
 
 PLAN = "plan"
 ROLLUP = "rollup"
+COVERAGE = "coverage"
 
 _local = threading.local()
 

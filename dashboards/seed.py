@@ -1464,9 +1464,12 @@ def seed(options: Options, log=print) -> Result:
                     cursor.execute(f'{command} "{table.name}"')
         phase("vacuum and analyze")
     result.counts = {t.name: t.written for t in all_tables.values()}
-    from grids import coverage
+    from core import versions
 
-    coverage.changed()  # rows written without signals: cached coverage counts no longer hold
+    with versions.deferred():  # rows written without signals: what is kept from them no longer holds
+        for organisation_id in [result.bureau_id, *result.school_ids]:
+            for topic in (versions.PLAN, versions.COVERAGE, versions.ROLLUP):
+                versions.changed(organisation_id, topic)
     if options.rollups:
         from dashboards import rollups
 

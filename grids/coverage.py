@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campus.models import Place
+from core import versions
 from core.tenancy import subtree_q
 from people.choices import RESPONSIBLE_CATEGORIES, PersonStatus
 from people.models import Person, Post, PostHolding
@@ -278,23 +279,23 @@ def compute(organisation, start: datetime.date | None = None, days: int = DEFAUL
     return Coverage(organisation, start, end, findings)
 
 
-# --- the home pages' counts, cached until anything they read changes ---------------------------------
-# The key holds a generation that every save or delete of what `compute` reads moves on (signals below,
-# connected in GridsConfig.ready), and the day; bulk writes that bypass signals (seed_district) call
-# `changed()` themselves. One generation for all schools: such changes are rare next to page views.
+# --- the home pages' counts, kept until anything they read changes ------------------------------------
+# Kept in Django's cache under the school's COVERAGE data version (core.versions: moved in the writer's
+# transaction by the signals below, connected in GridsConfig.ready, so exact across processes whatever the
+# cache) and the day; bulk writes that bypass signals (seed_district) move the versions themselves.
 
-GENERATION_KEY = "coverage:generation"
 CACHE_SECONDS = 6 * 3600
 
 
-def changed(*args, **kwargs) -> None:
-    from django.core.cache import cache
+def changed(sender=None, instance=None, **kwargs) -> None:
+    """A save, delete or link change of something the coverage check reads: its school's counts are stale."""
+    from orgs.models import Organisation
 
-    if not cache.add(GENERATION_KEY, 1, None):
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:
-            cache.add(GENERATION_KEY, 1, None)
+    if instance is None:
+        return
+    organisation_id = instance.pk if isinstance(instance, Organisation) else getattr(instance, "organisation_id",
+                                                                                     None)
+    versions.changed(organisation_id, versions.COVERAGE)
 
 
 def cached_counts(organisation, today: datetime.date | None = None) -> dict:
@@ -302,11 +303,8 @@ def cached_counts(organisation, today: datetime.date | None = None) -> dict:
     from django.core.cache import cache
 
     today = today or timezone.localdate()
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, None)
-        generation = cache.get(GENERATION_KEY, 1)
-    key = f"coverage:{organisation.pk}:{today.isoformat()}:{generation}"
+    version = versions.current_for(organisation, versions.COVERAGE)
+    key = f"coverage:{organisation.pk}:{today.isoformat()}:" + ".".join(f"{pk}-{v}" for pk, v in version)
     counts = cache.get(key)
     if counts is None:
         result = compute(organisation, today)

@@ -2,7 +2,8 @@
 
 `diff(target, state)` compares the target the reader built with the school's rows and returns a
 `Plan`: an ordered list of `Change`s, each with a line to show the user and a step that makes it
-through the actions layer. Re-importing the same workbook gives an empty plan. Things the
+through the actions layer; a new object's step also says how to make it in bulk with its neighbours
+of the same kind (`bulk.Insert`). Re-importing the same workbook gives an empty plan. Things the
 workbook no longer lists are removals: assignments and post holdings are ended the day before
 the import date and people marked as having left, and only when the user asks (prune). Places,
 grids, classes, slots and posts are never deleted: the plan only says they are no longer listed.
@@ -17,6 +18,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,12 +28,13 @@ from core.actions import create_object, update_object
 from core.crud import join_messages
 from grids import actions as grid_actions
 from grids.choices import AssignmentRole, GridKind
-from grids.models import Grid, TimeSlot
+from grids.models import Assignment, Grid, TimeSlot
 from people import actions as people_actions
 from people.choices import PersonCategory, PersonStatus
-from people.models import Person, Post, SchoolClass, mask_phone
+from people.models import Person, Post, PostHolding, SchoolClass, mask_phone
 
 from . import schema
+from .bulk import Insert
 from .reader import PLACES, RosterError, Target
 
 ACTIONS = {
@@ -63,6 +66,7 @@ class Change:
     subject: str
     detail: str = ""
     run: Callable | None = dataclasses.field(default=None, repr=False, compare=False)
+    insert: Insert | None = dataclasses.field(default=None, repr=False, compare=False)  # a create, in bulk
 
     @property
     def removal(self) -> bool:
@@ -70,6 +74,16 @@ class Change:
 
     def as_list(self) -> list[str]:
         return [self.action, self.model, self.subject, self.detail]
+
+
+class ApplyError(Exception):
+    """A step refused by a model rule the validation did not foresee; nothing was written."""
+
+    def __init__(self, change, error: ValidationError):
+        self.change = change
+        super().__init__(_("%(model)s“%(subject)s”：%(reason)s") % {
+            "model": MODELS.get(change.model, change.model), "subject": change.subject,
+            "reason": join_messages(error.messages)})
 
 
 @dataclasses.dataclass
@@ -84,6 +98,7 @@ class Context:
     slots: dict = dataclasses.field(default_factory=dict)
     classes: dict = dataclasses.field(default_factory=dict)
     grids: dict = dataclasses.field(default_factory=dict)
+    inserted: dict = dataclasses.field(default_factory=lambda: defaultdict(set))  # model → pks made in bulk
 
 
 @dataclasses.dataclass
@@ -138,6 +153,19 @@ def _dates(start, end) -> str:
     return _("%(start)s至%(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
 
 
+def _holder(ctx, holder) -> dict:
+    kind, key = holder
+    return {"person": ctx.people[key], "post": None} if kind == "person" else {"person": None, "post": ctx.posts[key]}
+
+
+def _new_grid(ctx, spec) -> Grid:
+    parent = ctx.grids.get(spec.parent) if spec.parent else None
+    return Grid(organisation=ctx.organisation, name=spec.name, kind=spec.kind, parent=parent,
+                level=parent.level + 1 if parent is not None else 1,  # what Grid.save sets (bulk inserts skip it)
+                school_class=ctx.classes.get(spec.school_class) if spec.school_class else None,
+                duties=spec.duties or "")
+
+
 def place_code(path: tuple[str, ...], kind: str, taken: set[str]) -> str:
     """A stable code made from the names (the same place gets the same code in every school)."""
     digest = hashlib.sha1("/".join(path).encode()).hexdigest().upper()
@@ -171,6 +199,15 @@ class Differ:
     def add(self, phase: str, action: str, model: str, subject: str, detail: str = "", run=None):
         self.changes[phase].append(Change(action, model, subject, detail, run))
 
+    def create(self, phase: str, model: str, subject: str, detail: str, insert: Insert, run=None):
+        """A new object: alone through the actions (`run`; by default `create_object`), or in bulk with
+        its neighbours of the same batch (`insert`)."""
+        if run is None:
+            def run(ctx, insert=insert):
+                obj = create_object(ctx.actor, insert.build(ctx))
+                insert.keep(ctx, obj)
+        self.changes[phase].append(Change("create", model, subject, detail, run, insert))
+
     # -- people and posts --
     def people(self):
         state, target, ctx = self.state, self.target, self.ctx
@@ -183,10 +220,13 @@ class Differ:
             if person is not None:
                 matched[spec.key] = person
                 used.add(person.pk)
+        by_name = defaultdict(list)  # in the order of state.people
+        for p in state.people:
+            by_name[p.name].append(p)
         for spec in target.people:
             if spec.key in matched:
                 continue
-            candidates = [p for p in state.people if p.pk not in used and p.name == spec.name
+            candidates = [p for p in by_name.get(spec.name, ()) if p.pk not in used
                           and (not p.staff_no if spec.staff_no else p.staff_no not in claimed)]
             active = [p for p in candidates if p.status == PersonStatus.ACTIVE]
             if len(active) > 1 and not spec.staff_no:
@@ -208,12 +248,13 @@ class Differ:
             if post in state.posts:
                 ctx.posts[post] = state.posts[post]
             else:
-                self.add("posts", "create", "post", post, "",
-                         lambda ctx, name=post: ctx.posts.__setitem__(
-                             name, create_object(ctx.actor, Post(organisation=ctx.organisation, name=name))))
+                self.create("posts", "post", post, "", Insert(
+                    ("post",), lambda ctx, name=post: Post(organisation=ctx.organisation, name=name),
+                    lambda ctx, obj, name=post: ctx.posts.__setitem__(name, obj)))
         for name, post in state.posts.items():
             ctx.posts.setdefault(name, post)
 
+        texts = (("name", _("姓名")), ("staff_no", _("工号")), ("department", _("部门")), ("title", _("职务")))
         for spec in target.people:
             label = target.person_labels[spec.key]
             person = matched.get(spec.key)
@@ -221,17 +262,18 @@ class Differ:
                 detail = " · ".join(v for v in (_choice(PersonCategory, spec.category), spec.department, spec.title,
                                                 _choice(PersonStatus, spec.status)
                                                 if spec.status != PersonStatus.ACTIVE else "") if v)
-                self.add("people", "create", "person", label, detail,
-                         lambda ctx, spec=spec: ctx.people.__setitem__(spec.key, create_object(ctx.actor, Person(
-                             organisation=ctx.organisation, name=spec.name, staff_no=spec.staff_no,
-                             category=spec.category, department=spec.department, title=spec.title,
-                             phone="" if "*" in spec.phone else spec.phone, status=spec.status,
-                             left_on=None if spec.status == PersonStatus.ACTIVE else self.yesterday))))
+                self.create("people", "person", label, detail, Insert(
+                    ("person",),
+                    lambda ctx, spec=spec: Person(
+                        organisation=ctx.organisation, name=spec.name, staff_no=spec.staff_no,
+                        category=spec.category, department=spec.department, title=spec.title,
+                        phone="" if "*" in spec.phone else spec.phone, status=spec.status,
+                        left_on=None if spec.status == PersonStatus.ACTIVE else self.yesterday),
+                    lambda ctx, obj, key=spec.key: ctx.people.__setitem__(key, obj)))
                 continue
             values, shown = {}, {}
-            for field, label_text, new in (("name", _("姓名"), spec.name), ("staff_no", _("工号"), spec.staff_no),
-                                           ("department", _("部门"), spec.department),
-                                           ("title", _("职务"), spec.title)):
+            for field, label_text in texts:
+                new = getattr(spec, field)
                 if getattr(person, field) != new:
                     values[field], shown[label_text] = new, (getattr(person, field), new)
             if person.category != spec.category:
@@ -277,10 +319,11 @@ class Differ:
                 flags = [_("重点部位") if values["is_key_location"] else "",
                          _("重大危险源") if values["is_major_hazard"] else ""]
                 detail = " · ".join(v for v in (_choice(PlaceKind, spec.kind), values["place_type"], *flags) if v)
-                self.add("places", "create", "place", label, detail,
-                         lambda ctx, path=path, values=values: ctx.places.__setitem__(path, create_object(
-                             ctx.actor, Place(organisation=ctx.organisation, parent=ctx.places.get(path[:-1]),
-                                              **values))))
+                self.create("places", "place", label, detail, Insert(
+                    ("place", len(path)),  # parents first: a run never holds a place and its parent
+                    lambda ctx, path=path, values=values: Place(
+                        organisation=ctx.organisation, parent=ctx.places.get(path[:-1]), **values),
+                    lambda ctx, obj, path=path: ctx.places.__setitem__(path, obj)))
                 continue
             ctx.places[path] = place
             if place.kind != spec.kind and not (len(path) == 1 and spec.kind in (PlaceKind.BUILDING,
@@ -315,9 +358,10 @@ class Differ:
             shown_new = (f"{schema.format_weekdays(spec.weekdays)} {schema.format_time(spec.start_time)}–"
                          f"{schema.format_time(spec.end_time)}")
             if slot is None:
-                self.add("slots", "create", "slot", name, shown_new,
-                         lambda ctx, name=name, values=values: ctx.slots.__setitem__(name, create_object(
-                             ctx.actor, TimeSlot(organisation=ctx.organisation, name=name, **values))))
+                self.create("slots", "slot", name, shown_new, Insert(
+                    ("slot",), lambda ctx, name=name, values=values: TimeSlot(
+                        organisation=ctx.organisation, name=name, **values),
+                    lambda ctx, obj, name=name: ctx.slots.__setitem__(name, obj)))
                 continue
             ctx.slots[name] = slot
             changed = {k: v for k, v in values.items() if getattr(slot, k) != v}
@@ -337,10 +381,11 @@ class Differ:
             label = f"{spec.grade}{spec.name}"
             room = schema.format_path(spec.classroom) if spec.classroom else ""
             if school_class is None:
-                self.add("classes", "create", "class", label, _("教室：%(room)s") % {"room": room} if room else "",
-                         lambda ctx, spec=spec: ctx.classes.__setitem__((spec.grade, spec.name), create_object(
-                             ctx.actor, SchoolClass(organisation=ctx.organisation, grade=spec.grade, name=spec.name,
-                                                    classroom=ctx.places.get(spec.classroom)))))
+                self.create("classes", "class", label, _("教室：%(room)s") % {"room": room} if room else "", Insert(
+                    ("class",), lambda ctx, spec=spec: SchoolClass(
+                        organisation=ctx.organisation, grade=spec.grade, name=spec.name,
+                        classroom=ctx.places.get(spec.classroom)),
+                    lambda ctx, obj, key=key: ctx.classes.__setitem__(key, obj)))
                 continue
             ctx.classes[key] = school_class
             old = schema.format_path(paths[school_class.classroom_id]) if school_class.classroom_id in paths else ""
@@ -387,14 +432,15 @@ class Differ:
                     _("覆盖：%(places)s") % {"places": "、".join(schema.format_path(p) for p in sorted(spec.places))}
                     if spec.places else "",
                     _("时段：%(slots)s") % {"slots": "、".join(sorted(spec.slots))} if spec.slots else "") if v)
-                self.add("grids", "create", "grid", name, detail, lambda ctx, spec=spec: ctx.grids.__setitem__(
-                    spec.name, grid_actions.save_grid(
-                        ctx.actor, Grid(organisation=ctx.organisation, name=spec.name, kind=spec.kind,
-                                        parent=ctx.grids.get(spec.parent) if spec.parent else None,
-                                        school_class=ctx.classes.get(spec.school_class) if spec.school_class else None,
-                                        duties=spec.duties or ""),
-                        places=[ctx.places[p] for p in sorted(spec.places)],
-                        time_slots=[ctx.slots[s] for s in sorted(spec.slots)])))
+                insert = Insert(
+                    ("grid", spec.level),  # parents first: a parent is a level up
+                    lambda ctx, spec=spec: _new_grid(ctx, spec),
+                    lambda ctx, obj, name=name: ctx.grids.__setitem__(name, obj),
+                    lambda ctx, spec=spec: {"places": [ctx.places[p] for p in sorted(spec.places)],
+                                            "time_slots": [ctx.slots[s] for s in sorted(spec.slots)]})
+                self.create("grids", "grid", name, detail, insert,
+                            lambda ctx, insert=insert: insert.keep(ctx, grid_actions.save_grid(
+                                ctx.actor, insert.build(ctx), **insert.links(ctx))))
                 continue
             values, shown = {}, {}
             old_parent = by_pk[grid.parent_id].name if grid.parent_id in by_pk else ""
@@ -488,10 +534,14 @@ class Differ:
                 if found:
                     kept.add(found[0].pk)
                     continue
-                self.add("holdings", "create", "holding", f"{target.person_labels[spec.key]} · {post}",
-                         _("%(start)s起") % {"start": self.today.isoformat()},
-                         lambda ctx, spec=spec, post=post: people_actions.hold_post(
-                             ctx.actor, ctx.posts[post], ctx.people[spec.key], self.today))
+                # hold_post's rule (the person is of the post's school) holds here by construction.
+                self.create("holdings", "holding", f"{target.person_labels[spec.key]} · {post}",
+                            _("%(start)s起") % {"start": self.today.isoformat()},
+                            Insert(("holding",), lambda ctx, spec=spec, post=post: PostHolding(
+                                organisation=ctx.posts[post].organisation, post=ctx.posts[post],
+                                person=ctx.people[spec.key], start=self.today)),
+                            lambda ctx, spec=spec, post=post: people_actions.hold_post(
+                                ctx.actor, ctx.posts[post], ctx.people[spec.key], self.today))
         people = {p.pk: p for p in state.people}
         posts = {p.pk: p for p in state.posts.values()}
         for h in state.holdings:
@@ -546,11 +596,13 @@ class Differ:
                             "结束日期早于开始日期（未填开始日期时为导入日期%(today)s）。") % {
                             "today": self.today.isoformat()}))
                         continue
-                    self.add("assignments", "create", "assignment", subject, _dates(start, a.end),
-                             lambda ctx, a=a, name=name, start=start: grid_actions.assign(
-                                 ctx.actor, ctx.grids[name], role=a.role, start=start, end=a.end,
-                                 person=ctx.people[a.holder[1]] if a.holder[0] == "person" else None,
-                                 post=ctx.posts[a.holder[1]] if a.holder[0] == "post" else None))
+                    self.create("assignments", "assignment", subject, _dates(start, a.end),
+                                Insert(("assignment",), lambda ctx, a=a, name=name, start=start: Assignment(
+                                    organisation=ctx.grids[name].organisation, grid=ctx.grids[name], role=a.role,
+                                    start=start, end=a.end, **_holder(ctx, a.holder))),
+                                lambda ctx, a=a, name=name, start=start: grid_actions.assign(
+                                    ctx.actor, ctx.grids[name], role=a.role, start=start, end=a.end,
+                                    **_holder(ctx, a.holder)))
                     continue
                 used.add(found.pk)
                 if a.dated and found.end != a.end:

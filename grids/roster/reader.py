@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import io
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
@@ -46,12 +47,15 @@ class RosterError:
 class Row:
     number: int                 # as Excel shows it
     cells: dict[str, object]
+    texts: dict[str, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)  # read once each
 
     def text(self, column: str) -> str:
-        return schema.text(self.cells.get(column))
+        if column not in self.texts:
+            self.texts[column] = schema.text(self.cells.get(column))
+        return self.texts[column]
 
     def is_blank(self) -> bool:
-        return not any(schema.text(v) for v in self.cells.values())
+        return not any(self.text(c) for c in self.cells)
 
 
 # --- the target state ------------------------------------------------------------------------------
@@ -229,9 +233,10 @@ class Builder:
                 "value": value, "n": limit})
         return value
 
-    def duplicate(self, sheet, seen: dict, key, row: Row, column: str, reason: str | None = None) -> bool:
+    def duplicate(self, sheet, seen: dict, key, row: Row, column: str, reason: Callable[[], str] | None = None) -> bool:
+        """Whether `key` was seen on an earlier row (an error, worded by `reason()`, if so)."""
         if key in seen:
-            self.error(sheet, row.number, column, reason or _("与第%(row)d行重复。") % {"row": seen[key]})
+            self.error(sheet, row.number, column, reason() if reason else _("与第%(row)d行重复。") % {"row": seen[key]})
             return True
         seen[key] = row.number
         return False
@@ -260,16 +265,15 @@ class Builder:
                 posts.append(post)
             whole = tuple(row.text(c) for c in PEOPLE.column_names)
             if self.duplicate(PEOPLE, whole_rows, whole, row, "",
-                              _("与第%(row)d行完全相同（重复行）。") % {"row": whole_rows.get(whole, 0)}):
+                              lambda whole=whole: _("与第%(row)d行完全相同（重复行）。") % {"row": whole_rows[whole]}):
                 continue
             if staff_no:
-                if self.duplicate(PEOPLE, by_number, staff_no, row, "工号",
-                                  _("工号“%(no)s”与第%(row)d行重复。") % {"no": staff_no,
-                                                                   "row": by_number.get(staff_no, 0)}):
+                if self.duplicate(PEOPLE, by_number, staff_no, row, "工号", lambda no=staff_no: _(
+                        "工号“%(no)s”与第%(row)d行重复。") % {"no": no, "row": by_number[no]}):
                     continue
             elif name:
-                if self.duplicate(PEOPLE, by_name, name, row, "姓名",
-                                  _("与第%(row)d行同名：同名人员须填写工号以区分。") % {"row": by_name.get(name, 0)}):
+                if self.duplicate(PEOPLE, by_name, name, row, "姓名", lambda name=name: _(
+                        "与第%(row)d行同名：同名人员须填写工号以区分。") % {"row": by_name[name]}):
                     continue
             if not name or category is None or status is None:
                 continue
@@ -357,8 +361,8 @@ class Builder:
             level = PlaceKind.ROOM if room else PlaceKind.FLOOR if floor else None
             column = "场所" if room else "楼层" if floor else "区域"
             if self.duplicate(PLACES, seen, path, row, column,
-                              _("场所“%(path)s”重复（第%(row)d行已有）。") % {
-                                  "path": schema.format_path(path), "row": seen.get(path, 0)}):
+                              lambda path=path: _("场所“%(path)s”重复（第%(row)d行已有）。") % {
+                                  "path": schema.format_path(path), "row": seen[path]}):
                 continue
             spec = PlaceSpec(path, level or "", row=row.number)
             type_text = self.limited(PLACES, row, "类型", row.text("类型"))
@@ -398,13 +402,13 @@ class Builder:
             if len(path) == 2 and spec.kind == PlaceKind.ROOM and path in floors_of[path[0]]:
                 self.error(PLACES, spec.row, "场所", _("“%(path)s”既是楼层（有下属场所）又是场所。") % {
                     "path": schema.format_path(path)})
-        existing = self.state.place_by_path
+        with_floors = {p[0] for p, s in specs.items() if len(p) == 2 and s.kind == PlaceKind.FLOOR}
+        with_db_floors = {p[0] for p, place in self.state.place_by_path.items()
+                          if len(p) == 2 and place.kind == PlaceKind.FLOOR}
         for path, spec in specs.items():
             if len(path) != 1:
                 continue
-            has_floors = any(s.kind == PlaceKind.FLOOR for p, s in specs.items() if len(p) == 2 and p[0] == path[0])
-            db_floors = [p for p, place in existing.items()
-                         if len(p) == 2 and p[0] == path[0] and place.kind == PlaceKind.FLOOR]
+            has_floors, db_floors = path[0] in with_floors, path[0] in with_db_floors
             if spec.kind_given:
                 if spec.kind == PlaceKind.OUTDOOR and (has_floors or db_floors):
                     self.error(PLACES, spec.row, "类型", _("“%(area)s”有楼层，不能是室外区域。") % {"area": path[0]})
@@ -457,8 +461,8 @@ class Builder:
             if times.get("开始") and times.get("结束") and times["开始"] == times["结束"]:
                 self.error(SLOTS, row.number, "结束", _("结束时间不能等于开始时间。"))
             if name and self.duplicate(SLOTS, seen, name, row, "时段",
-                                       _("时段“%(name)s”重复（第%(row)d行已有）。") % {
-                                           "name": name, "row": seen.get(name, 0)}):
+                                       lambda name=name: _("时段“%(name)s”重复（第%(row)d行已有）。") % {
+                                           "name": name, "row": seen[name]}):
                 continue
             holders = self.holders(SLOTS, row, "负责人")
             if name and weekdays and times.get("开始") and times.get("结束"):
@@ -484,8 +488,8 @@ class Builder:
             if not grade or not name:
                 continue
             if self.duplicate(CLASSES, seen, (grade, name), row, "班级",
-                              _("班级“%(grade)s%(name)s”重复（第%(row)d行已有）。") % {
-                                  "grade": grade, "name": name, "row": seen.get((grade, name), 0)}):
+                              lambda grade=grade, name=name: _("班级“%(grade)s%(name)s”重复（第%(row)d行已有）。") % {
+                                  "grade": grade, "name": name, "row": seen[(grade, name)]}):
                 continue
             specs[(grade, name)] = ClassSpec(row.number, grade, name, classroom)
             with_holders.append(((grade, name), row, teachers, monitors))
@@ -556,8 +560,8 @@ class Builder:
         for row in self.sheets.get(GRIDS.name, []):
             name = self.required(GRIDS, row, "网格")
             whole = tuple(row.text(c) for c in GRIDS.column_names)
-            if not name or self.duplicate(GRIDS, whole_rows, whole, row, "",
-                                          _("与第%(row)d行完全相同（重复行）。") % {"row": whole_rows.get(whole, 0)}):
+            if not name or self.duplicate(GRIDS, whole_rows, whole, row, "", lambda whole=whole: _(
+                    "与第%(row)d行完全相同（重复行）。") % {"row": whole_rows[whole]}):
                 continue
             spec = grids.get(name)
             if spec is None:

@@ -108,9 +108,16 @@ def choice_lookup(choices, aliases: dict[str, str] | None = None) -> dict[str, s
     return lookup
 
 
+_ZH_LABELS: dict = {}
+
+
 def zh_label(choices, value: str) -> str:
-    with translation.override("zh-hans"):
-        return str(choices(value).label)
+    """A choice's Chinese label (the file format's word), whatever the language of the request."""
+    key = (choices, value)
+    if key not in _ZH_LABELS:  # switching the language costs more than all else a row does: once each
+        with translation.override("zh-hans"):
+            _ZH_LABELS[key] = str(choices(value).label)
+    return _ZH_LABELS[key]
 
 
 ROLE_ALIASES = {"具体责任人": AssignmentRole.SPECIFIC, "网格员": AssignmentRole.SPECIFIC}
@@ -151,6 +158,8 @@ SPLIT = re.compile(r"[、，,;；\n]+")
 
 def text(value) -> str:
     """A cell as the text a person typed: 1001.0 → "1001", dates as 2026-09-01, spaces trimmed."""
+    if type(value) is str:  # most cells: straight to the last line
+        return value.replace("\u3000", " ").strip()
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -49,8 +49,10 @@ class SchoolState:
                 paths[place_id] = (*parent, place.name)
             return paths[place_id]
 
-        for pk in places:
+        for pk, place in places.items():
             path_of(pk)
+            if place.parent_id in places:  # str(place) walks up the parents: without a query each
+                Place.parent.field.set_cached_value(place, places[place.parent_id])
         grids = {g.pk: g for g in Grid.objects.filter(of_school)}
         grid_places, grid_slots = defaultdict(set), defaultdict(set)
         for grid_id, place_id in Grid.places.through.objects.filter(grid__organisation=organisation).values_list(
@@ -87,10 +89,14 @@ class SchoolState:
         """The grid of a class: the one linked to it (a class grid first), else one named after it."""
         school_class = self.classes.get(key)
         if school_class is not None:
-            linked = sorted((g for g in self.grids.values() if g.school_class_id == school_class.pk),
-                            key=lambda g: (g.kind != GridKind.CLASS, g.pk))
-            if linked:
-                return linked[0]
+            if not hasattr(self, "_by_class"):
+                self._by_class = {}
+                for grid in sorted(self.grids.values(), key=lambda g: (g.kind != GridKind.CLASS, g.pk)):
+                    if grid.school_class_id is not None:
+                        self._by_class.setdefault(grid.school_class_id, grid)
+            linked = self._by_class.get(school_class.pk)
+            if linked is not None:
+                return linked
         named = self.grids_named(schema.class_grid_name(*key))
         return named[0] if len(named) == 1 else None
 
