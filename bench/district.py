@@ -146,6 +146,7 @@ def main() -> int:
         ("inspection records p1 (school)", clients["school"], "/inspections/records/", None, "p95 ≤ 150 ms"),
         ("inspection records p1 (bureau)", clients["bureau"], "/inspections/records/", None, "p95 ≤ 150 ms"),
         ("people p1 (school)", clients["school"], "/people/", None, "p95 ≤ 150 ms"),
+        ("people p1 (bureau)", clients["bureau"], "/people/", None, "p95 ≤ 150 ms"),
     ]
     for name, client, url, floor_name, target in cases:
         get = page(client, url)

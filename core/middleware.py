@@ -1,8 +1,14 @@
-"""Request id, per-user language, and the first-login password change."""
+"""Request id, per-user language, the first-login password change, and the Content-Security-Policy header."""
 
 import uuid
+from dataclasses import asdict
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -97,3 +103,40 @@ class SessionRefreshMiddleware:
             if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[self.KEY] = now
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with the header built once per process. SafeGrid uses no nonces and no
+    per-view policies, so the header depends on settings alone (built again when a test changes them);
+    a response that carries its own policy (csp_update, csp_exempt…) or a request that asked for a nonce
+    goes through django-csp's own path. django-csp builds the policy string on every response: a quarter
+    of the whole middleware stack's time on a small page."""
+
+    PER_RESPONSE = frozenset({"_csp_config", "_csp_update", "_csp_replace", "_csp_exempt", "_csp_config_ro",
+                              "_csp_update_ro", "_csp_replace_ro", "_csp_exempt_ro"})
+    _built: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def process_response(self, request, response):
+        if self.PER_RESPONSE.intersection(vars(response)) or getattr(request, "_csp_nonce", None) is not None:
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        if not self._built:
+            for header, report_only, setting in ((HEADER, False, "CONTENT_SECURITY_POLICY"),
+                                                 (HEADER_REPORT_ONLY, True, "CONTENT_SECURITY_POLICY_REPORT_ONLY")):
+                parts = self.get_policy_parts(request=request, response=response, report_only=report_only)
+                policy = getattr(settings, setting, None) or {}
+                self._built[header] = (build_policy(**asdict(parts), report_only=report_only),
+                                       tuple(policy.get("EXCLUDE_URL_PREFIXES", None) or ()))
+        for header, (value, excluded) in self._built.items():
+            if value and header not in response and not request.path_info.startswith(excluded):
+                response[header] = value
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@receiver(setting_changed)
+def _policy_settings_changed(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        ContentSecurityPolicyMiddleware._built.clear()

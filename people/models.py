@@ -51,7 +51,9 @@ class Person(Audited, ScopedModel):
             models.UniqueConstraint(fields=["organisation", "staff_no"], condition=~Q(staff_no=""),
                                     name="person_staff_no_unique_per_school"),
         ]
-        indexes = [models.Index(fields=["organisation", "status", "category"], name="person_status_category")]
+        indexes = [models.Index(fields=["organisation", "status", "category"], name="person_status_category"),
+                   # A bureau's people list (most rows) in its order: the first page without sorting them all.
+                   models.Index(fields=["name", "staff_no"], name="person_name_staff_no")]
 
     def __str__(self):
         return f"{self.name}（{self.staff_no}）" if self.staff_no else self.name

@@ -173,6 +173,29 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert result.returncode != 0 and "SAFEGRID_SECRET_KEY" in result.stderr
 
 
+def test_the_policy_built_once_is_django_csps_and_follows_the_settings(cast, client, settings):
+    from csp.constants import SELF
+    from csp.decorators import csp_update
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from core.middleware import ContentSecurityPolicyMiddleware
+
+    def theirs():
+        return CSPMiddleware(lambda request: HttpResponse())(RequestFactory().get("/"))["Content-Security-Policy"]
+
+    first = client.get(LOGIN)["Content-Security-Policy"]
+    assert first == client.get(LOGIN)["Content-Security-Policy"] == theirs()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF], "img-src": [SELF, "data:"]}}
+    changed = client.get(LOGIN)["Content-Security-Policy"]
+    assert changed != first and "img-src 'self' data:" in changed
+    # A view's own policy still goes through django-csp.
+    view = csp_update({"img-src": "https://maps.example"})(lambda request: HttpResponse())
+    response = ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/"))
+    assert "https://maps.example" in response["Content-Security-Policy"]
+
+
 def test_security_headers_are_sent(cast, client):
     response = client.get(LOGIN)
     assert "default-src 'self'" in response["Content-Security-Policy"]

@@ -22,8 +22,9 @@ def test_a_change_moves_the_version_at_once_and_a_rolled_back_one_does_not(cast)
         raise RuntimeError
     assert versions.current(school.pk) == 2
     assert versions.current(cast.school2.pk) == 0  # a sibling is untouched
+    rows = DataVersion.objects.count()
     versions.changed(None)  # rows without an organisation change nothing
-    assert DataVersion.objects.count() == 1
+    assert DataVersion.objects.count() == rows
 
 
 def test_deferred_moves_each_changed_counter_once_at_the_end(cast):
