@@ -285,7 +285,8 @@ def bureau_context(user, *, sort: str | None = None, direction: str | None = Non
     schools = list(visible_schools(user))
     months = figures.trend(schools, today=today)
     rows = figures.school_rows(schools, today=today)
-    row_links(rows, today)
+    if not page:  # the page's rows get their links only when its table is rendered (bureau_fragments)
+        row_links(rows, today)
     sorted_rows, sort, direction = sort_rows(rows, sort, direction)
     tree = []
     if page:
@@ -342,6 +343,8 @@ def bureau_fragments(context: dict) -> dict:
     for name, template in FRAGMENTS:
         html = found.get(keys[name])
         if html is None:
+            if not hasattr(context["rows"][0] if context["rows"] else None, "links"):
+                row_links(context["rows"], context["today"])
             html = render_to_string(template, context)
             cache.set(keys[name], str(html), FRAGMENT_SECONDS)
         result[name] = mark_safe(html)  # noqa: S308 — our own template's output, escaped when it was rendered

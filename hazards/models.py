@@ -73,6 +73,9 @@ class Hazard(Audited, ScopedModel):
         indexes = [
             # A bureau's register covers most rows: its first page walks this one backwards and stops at 50.
             models.Index(fields=["found_at", "id"], name="hazard_found_id"),
+            # Open hazards are a few percent of a year's: dashboards count them per school from this one.
+            models.Index(fields=["organisation", "grade"], condition=~models.Q(state=State.CLOSED),
+                         name="hazard_open_org"),
             models.Index(fields=["organisation", "found_at"], name="hazard_org_found"),
             models.Index(fields=["organisation", "state", "found_at"], name="hazard_org_state_found"),
             models.Index(fields=["organisation", "level", "state"], name="hazard_org_level_state"),
