@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 # Local commands run plain http on 127.0.0.1; production sets SAFEGRID_SECURE=1 (see README).
 export SAFEGRID_SECURE ?= 0
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/safegrid
+BENCH_DISTRICT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/safegrid_seed_d
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -65,7 +66,13 @@ bench: $(VENV)/.installed
 	$(PY) bench/inspections.py
 	$(PY) bench/framework.py
 	$(PY) bench/documents.py
-	@if $(PY) scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then $(PY) bench/documents.py --db postgresql; fi
+	@if $(PY) scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then \
+	  $(PY) bench/documents.py --db postgresql && $(PY) bench/roster.py && $(PY) bench/ledger.py; fi
+	@# At size D: needs `seed_district --size D` in $(BENCH_DISTRICT_DATABASE_URL) (see README, Benchmarks).
+	@if $(PY) scripts/pg_reachable.py "$(BENCH_DISTRICT_DATABASE_URL)" --exists; then \
+	  $(PY) bench/district.py --db-url "$(BENCH_DISTRICT_DATABASE_URL)" && \
+	  $(PY) bench/rush.py --db-url "$(BENCH_DISTRICT_DATABASE_URL)"; \
+	else echo "note: no seeded district at $(BENCH_DISTRICT_DATABASE_URL): district and rush benchmarks skipped."; fi
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts

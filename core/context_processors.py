@@ -20,6 +20,7 @@ def navigation(request):
         items.append((_("整改通知书"), reverse("hazard_notice:notice_list"), "hazard_notices"))
     if user.has_capability(Capability.MANAGE_HAZARDS):
         items.append((_("随手拍初审"), reverse("hazard_public:review_list"), "public_reports"))
+        items.append((_("安全台账"), reverse("ledgers:ledger_list"), "ledgers"))  # ledgers.choices.CAPABILITY
     if user.has_capability(Capability.MANAGE_INSPECTIONS):
         items.append((_("排查设置"), reverse("inspection_setup:checklist_list"), "inspection_setup"))
     items.append((_("网格"), reverse("grids:grid_list"), "grids"))

@@ -48,11 +48,16 @@ def _local_fetcher():
 
 def render_pdf(template_name: str, context: dict | None = None) -> bytes:
     """Render a print template (templates/pdf/*.html, with its own @page CSS) to PDF bytes."""
+    html = render_to_string(template_name, {"font_sans": FONT_SANS, "font_serif": FONT_SERIF, **(context or {})})
+    return html_to_pdf(html)[0]
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """A print template's rendered HTML as PDF bytes, and its number of pages (local files only)."""
     import weasyprint  # imported on first use: it takes half a second and most processes never print
 
-    html = render_to_string(template_name, {"font_sans": FONT_SANS, "font_serif": FONT_SERIF, **(context or {})})
-    document = weasyprint.HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_local_fetcher())
-    return document.write_pdf()
+    document = weasyprint.HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_local_fetcher()).render()
+    return document.write_pdf(), len(document.pages)
 
 
 def pdf_response(actor: Actor, filename: str, pdf: bytes, *, object_type: str, organisation=None,

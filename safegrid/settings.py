@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "inspections",
     "hazards",
     "dashboards",
+    "ledgers",
 ]
 
 MIDDLEWARE = [

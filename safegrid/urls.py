@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("hazards.stats_urls")),
     path("", include("hazards.notice_urls")),
     path("", include("dashboards.urls")),
+    path("", include("ledgers.urls")),
     path("api/v1/", api.urls),
 ]

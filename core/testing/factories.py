@@ -24,6 +24,7 @@ from hazards.models import (
     Reminder,
 )
 from inspections.models import CheckIn, Checklist, ChecklistVersion, Finding, Holiday, Inspection, Photo, Schedule, Term
+from ledgers.models import LedgerExport
 from orgs.models import ApiToken, Membership, Organisation, User
 from people.models import Person, Post, PostHolding, SchoolClass
 
@@ -111,6 +112,18 @@ def _public_report(cast: Cast):
     return cast._public_report
 
 
+def _ledger(cast: Cast) -> LedgerExport:
+    """A finished safety ledger of school1 (a stand-in PDF file: the walk only needs it to be there)."""
+    from django.core.files.base import ContentFile
+
+    ledger = LedgerExport(organisation=cast.school1, year=2026, start="2026-01-01", end="2026-12-31", status="done",
+                          requested_by=cast.alice, requested_by_name="艾丽", pages=1)
+    ledger.file.save("walk.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    ledger.size = ledger.file.size
+    ledger.save()
+    return ledger
+
+
 def _token(cast: Cast) -> ApiToken:
     return ApiToken.issue(cast.alice, name="walk")[0]
 
@@ -158,6 +171,7 @@ FACTORIES: dict[type, Callable[[Cast], object]] = {
                                                    person=_school(cast).wang, kind="due_soon", on_date="2026-12-01"),
     Term: lambda cast: Term.objects.get_or_create(organisation=cast.school1, name="2026-2027学年第一学期", defaults={
         "start": "2026-09-01", "end": "2027-01-22"})[0],
+    LedgerExport: _ledger,
     Holiday: lambda cast: Holiday.objects.get_or_create(organisation=cast.school1, name="国庆节", defaults={
         "start": "2026-10-01", "end": "2026-10-07"})[0],
 }
