@@ -73,8 +73,19 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=20, help="requests per in-process page")
     parser.add_argument("--seconds", type=int, default=15, help="wrk duration per dashboard")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--now", default="", help="local date-time of the run (default: 07:30 on the school day "
+                                                  "after the seeded history, as bench/rush.py)")
     args = parser.parse_args()
     setup(args.db_url)
+
+    from django.db.models import Max
+
+    from bench.travel import next_school_day, start_travel
+    from inspections.models import Inspection
+
+    if not args.now:
+        args.now = f"{next_school_day(Inspection.objects.aggregate(last=Max('on_date'))['last']).isoformat()}T07:30:00"
+    start_travel(args.now)
 
     import datetime
 
@@ -105,7 +116,7 @@ def main() -> int:
     params = {"org": school.pk, "orgs": [s.pk for s in schools], "start": start, "end": end, "today": today,
               "since": timezone.make_aware(datetime.datetime.combine(start, datetime.time.min)),
               "year_start": timezone.make_aware(datetime.datetime(today.year, 1, 1))}
-    print(f"{bureau.name}: {len(schools)} schools; school {school.name}; today {today}", flush=True)
+    print(f"{bureau.name}: {len(schools)} schools; school {school.name}; now {args.now}", flush=True)
     records: list[Record] = []
 
     def sql(statement):
@@ -191,8 +202,8 @@ def http_dashboards(args, bureau_user, school_user, *, size: str, backend: str) 
         return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
     records = []
-    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "SAFEGRID_CONN_MAX_AGE": "600"}
-    with Gunicorn("safegrid.wsgi:application", workers=2, env=env, probe="/healthz") as server:
+    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "SAFEGRID_CONN_MAX_AGE": "600", "BENCH_NOW": args.now}
+    with Gunicorn("bench.travel_wsgi:application", workers=2, env=env, probe="/healthz") as server:
         for name, user, limit in (("school dashboard (HTTP, 10 clients)", school_user, 150),
                                   ("bureau dashboard (HTTP, 10 clients)", bureau_user, 300)):
             run = wrk(server.url + "/", seconds=args.seconds, connections=10, headers=[f"Cookie: {cookie(user)}"])
