@@ -137,11 +137,12 @@ def write(records: list[Record], *, size: str, backend: str, title: str) -> Path
     facts, vers, sha = machine(), versions(), git_sha()
     for r in records:
         r.machine, r.versions, r.git_sha = facts, vers, sha
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d")
+    now = real_now()
+    stamp = now.strftime("%Y-%m-%d")
     base = RESULTS / f"{stamp}-{size}-{backend}-{title}"
     base.with_suffix(".json").write_text(json.dumps([dataclasses.asdict(r) for r in records], ensure_ascii=False,
                                                     indent=1))
-    lines = [f"## {title} — size {size}, {backend}, {datetime.datetime.now():%Y-%m-%d %H:%M}, git {sha}", "",
+    lines = [f"## {title} — size {size}, {backend}, {now:%Y-%m-%d %H:%M}, git {sha}", "",
              f"Machine: {facts['cpus']} cores, {facts['memory_gib']} GiB, load {facts['load_1min']:.2f} at the end; "
              f"Python {facts['python']}, " + ", ".join(f"{k} {v}" for k, v in vers.items()), "",
              "| benchmark | n | p50 | p95 | p99 | per s | floor | floor p50 | ratio | queries | target | met |",
@@ -158,6 +159,17 @@ def write(records: list[Record], *, size: str, backend: str, title: str) -> Path
     base.with_suffix(".md").write_text(text)
     print(text, flush=True)
     return base.with_suffix(".md")
+
+
+def real_now() -> datetime.datetime:
+    """The wall clock's time, also while a benchmark has moved its own clock (bench/travel.py)."""
+    try:
+        import time_machine
+    except ImportError:
+        return datetime.datetime.now()
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now()
+    return datetime.datetime.now()
 
 
 def _f(value) -> str:
