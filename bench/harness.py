@@ -161,6 +161,31 @@ def write(records: list[Record], *, size: str, backend: str, title: str) -> Path
     return base.with_suffix(".md")
 
 
+def setup_django(db: str, pg_url: str, var_name: str, env: dict | None = None) -> None:
+    """Django for a benchmark of its own database: PostgreSQL at `pg_url` (created if missing) or SQLite under
+    var/<var_name>/, migrated. Called before anything imports Django models."""
+    os.environ["SAFEGRID_SECURE"] = "0"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "safegrid.settings"
+    os.environ.update(env or {})
+    if db == "postgresql":
+        os.environ["DATABASE_URL"] = pg_url
+        import psycopg
+
+        base, _, name = pg_url.rpartition("/")
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SAFEGRID_VAR_DIR"] = str(ROOT / "var" / var_name)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def real_now() -> datetime.datetime:
     """The wall clock's time, also while a benchmark has moved its own clock (bench/travel.py)."""
     try:

@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
+from bench import harness  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_LEDGER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/safegrid_bench_ledger")
 BUREAU = "ledger-bench"
 PREFIX = "lb"
@@ -39,26 +41,7 @@ TARGET_RATIO = 1.2  # the app's own work (queries, template, storing) is small b
 
 
 def setup_django(db: str, media: str) -> None:
-    os.environ["SAFEGRID_SECURE"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "safegrid.settings"
-    os.environ["SAFEGRID_MEDIA_ROOT"] = media
-    if db == "postgresql":
-        os.environ["DATABASE_URL"] = PG_URL
-        import psycopg
-
-        name = PG_URL.rsplit("/", 1)[1]
-        with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SAFEGRID_VAR_DIR"] = str(ROOT / "var" / "bench-ledger")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    harness.setup_django(db, PG_URL, "bench-ledger", {"SAFEGRID_MEDIA_ROOT": media})
 
 
 def school_with_a_year():

@@ -48,6 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
+from bench import harness  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_ROSTER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/safegrid_bench_roster")
 DAY = datetime.date(2026, 9, 1)
 UNIT_ROWS = 250
@@ -57,25 +59,7 @@ SCRATCH = "bench_roster_scratch"
 
 
 def setup_django(db: str, db_url: str) -> None:
-    os.environ["SAFEGRID_SECURE"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "safegrid.settings"
-    if db == "postgresql":
-        os.environ["DATABASE_URL"] = db_url
-        import psycopg
-
-        name = db_url.rsplit("/", 1)[1]
-        with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SAFEGRID_VAR_DIR"] = str(ROOT / "var" / "bench-roster")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    harness.setup_django(db, db_url, "bench-roster")
 
 
 # --- the workbooks ------------------------------------------------------------------------------------------
