@@ -43,7 +43,9 @@ lint: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(PY) manage.py check --fail-level WARNING
 
-test: lint test-sqlite test-postgres
+# The two database legs run side by side (2 cores), each one's output shown whole when it ends.
+test: lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.installed
 	@echo "== tests on SQLite =="
