@@ -34,10 +34,13 @@ def _empty_cache():
     """Each test starts with an empty cache (throttles, cached coverage): rolled-back rows leave no trace."""
     from django.core.cache import cache
 
+    from inspections.checklists import forget_items
     from inspections.due import forget_structures
 
     cache.clear()
     forget_structures()
+    forget_items()
     yield
     cache.clear()
     forget_structures()
+    forget_items()

@@ -17,6 +17,9 @@ Topics:
   slots, the organisation itself.
 - ROLLUP: a school's daily roll-up rows (dashboards.models.SchoolDay) written or marked stale; moved at the
   school and every organisation above it (`changed_up`), so a bureau's figures read one counter.
+- LIVE: the day's activity a school's dashboard counts — inspections, QR check-ins, hazards, public reports,
+  responsibility letters (dashboards.panels.connect); moved at the row's own organisation only (a hot
+  counter per school, never a district-wide one), and read over a school's subtree (`snapshot`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from django.db.models import F
 PLAN = "plan"
 ROLLUP = "rollup"
 COVERAGE = "coverage"
+LIVE = "live"
 
 _local = threading.local()
 
@@ -112,3 +116,19 @@ def current_for_path(path: str, topic: str = PLAN) -> tuple[tuple[int, int], ...
     found = dict(DataVersion.objects.filter(organisation_id__in=ids, topic=topic).values_list(
         "organisation_id", "value"))
     return tuple((pk, found.get(pk, 0)) for pk in ids)
+
+
+def snapshot(path: str, up: tuple[str, ...] = (), down: tuple[str, ...] = ()) -> tuple:
+    """In one query: the `up` topics' versions of the organisation at `path` and of every organisation above
+    it, and the `down` topics' versions of every organisation in its subtree — a key for figures that read
+    inherited rows (up) and rows of the subtree (down)."""
+    from django.db.models import Q
+
+    from .models import DataVersion
+
+    wanted = Q(pk__in=[])
+    if up:
+        wanted |= Q(organisation_id__in=_ids(path), topic__in=up)
+    if down:
+        wanted |= Q(organisation__path__startswith=path, topic__in=down)
+    return tuple(sorted(DataVersion.objects.filter(wanted).values_list("organisation_id", "topic", "value")))

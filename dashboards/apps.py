@@ -7,6 +7,7 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("首页与汇总")
 
     def ready(self):
-        from . import rollups
+        from . import panels, rollups
 
         rollups.connect()
+        panels.connect()

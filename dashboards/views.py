@@ -36,7 +36,7 @@ from orgs.models import Membership, Organisation
 from orgs.roles import Capability, Role
 from people.models import person_of
 
-from . import charts, figures
+from . import charts, figures, panels
 
 # Home page variant by the user's highest role.
 HOME_TEMPLATES = {
@@ -384,20 +384,17 @@ def home(request):
         # A range on `at`, not at__date: a function of the column would scan the whole log.
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
     today = timezone.localdate()
-    plan = None
     if membership.organisation.kind != OrgKind.BUREAU and membership.role in (Role.SCHOOL_LEADER, Role.SAFETY_OFFICE):
-        from inspections.summary import day_plan
-
-        plan = day_plan(membership.organisation, today)
-        context.update(school_context(membership.organisation, today, plan))
-        context["can_review_public"] = user.has_capability(Capability.MANAGE_HAZARDS)
+        context["school"] = membership.organisation
+        context.update(panels.school_panel(membership.organisation, today,
+                                           can_review_public=user.has_capability(Capability.MANAGE_HAZARDS)))
     context["my_assignments"] = my_assignments(user)
     person = person_of(user)
     if person is not None:
         from hazards.summary import member_hazards
         from inspections.summary import member_day
 
-        context["my_day"] = member_day(person, today, plan)
+        context["my_day"] = member_day(person, today)
         context["my_hazards"] = member_hazards(user)
         context["my_open_hazards"] = my_open_hazards(person)
         context["today"] = today
@@ -412,6 +409,6 @@ def school_detail(request, pk: int):
     """A school's dashboard as its bureau (or anyone who may read its records) sees it: read-only."""
     school = access.get_for_user(request.user, Organisation.objects.filter(kind__in=SCHOOL_KINDS),
                                  Capability.VIEW_INSPECTIONS, pk=pk)
-    context = school_context(school)
-    context["read_only"] = True
+    context = {"school": school, **panels.school_panel(school, timezone.localdate(), read_only=True)}
+    context["risk_label"] = figures.RISKS[context["risk"]]
     return render(request, "dashboards/school_detail.html", context)

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import versions
 from core.actions import create_object
 from core.audit import Actor, AuditAction, record
 from core.tenancy import subtree_q
@@ -519,6 +520,7 @@ def sign(actor: Actor, letter: ResponsibilityLetter, side: str, typed_name: str,
         **values)
     if not updated:
         raise ValidationError(_("%(side)s已签署，不能重复签署。") % {"side": side_label(side)})
+    versions.changed(letter.organisation_id, versions.LIVE)
     for field, value in values.items():
         setattr(letter, field, value)
     changes = {f"{side}_signed_name": ["", name], f"{side}_signed_at": [None, now.isoformat()],

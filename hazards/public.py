@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from core import versions
 from core.actions import create_object
 from core.audit import Actor, AuditAction, diff, record, snapshot
 from inspections.models import store_photos
@@ -124,6 +125,7 @@ def _close(actor: Actor, report: PublicReport, **values) -> None:
     # Compare-and-set as well: select_for_update does nothing on SQLite.
     if not PublicReport.objects.filter(pk=report.pk, status=ReportStatus.PENDING).update(**values):
         raise AlreadyReviewed
+    versions.changed(report.organisation_id, versions.LIVE)
     for name, value in values.items():
         setattr(report, name, value)
     record(actor, AuditAction.UPDATE, report, organisation=report.organisation, changes=diff(before, snapshot(report)))

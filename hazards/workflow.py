@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import versions
 from core.audit import Actor, AuditAction, diff, record, snapshot
 from core.tenancy import memberships_of
 from orgs.roles import Capability
@@ -285,7 +286,9 @@ def escalate_overdue(today: datetime.date) -> list[Hazard]:
                              reason=_("逾期未整改，自动上报（期限：%(deadline)s）") % {"deadline": hazard.deadline})
         except Conflict:
             continue
-        Hazard.objects.filter(pk=fresh.pk).update(is_overdue=True)
+        with transaction.atomic():
+            Hazard.objects.filter(pk=fresh.pk).update(is_overdue=True)
+            versions.changed(fresh.organisation_id, versions.LIVE)
         done.append(fresh)
     return done
 
@@ -296,7 +299,12 @@ def flag_left_overnight(today: datetime.date) -> int:
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     stale = Hazard.objects.filter(state=State.REPORTED, found_at__lt=start_of_today, left_overnight=False,
                                   level__in=[Level.GRID, Level.SCHOOL], version=1)
-    return stale.update(left_overnight=True)
+    with transaction.atomic():  # the rows locked, flagged, and their schools' dashboards told
+        rows = list(stale.select_for_update().values_list("pk", "organisation_id"))
+        flagged = Hazard.objects.filter(pk__in=[pk for pk, _org in rows]).update(left_overnight=True)
+        for organisation_id in sorted({org for _pk, org in rows}):
+            versions.changed(organisation_id, versions.LIVE)
+    return flagged
 
 
 def daily(today: datetime.date | None = None) -> dict[str, int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import decimal
 import functools
 import json
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -23,6 +25,34 @@ from .models import Checklist, ChecklistItem, ChecklistVersion
 STANDARD_FILE = Path(__file__).resolve().parent / "standard_checklists.json"
 ITEM_FIELDS = ("key", "group", "text", "guidance", "kind", "unit", "min_value", "max_value", "options",
                "fail_options", "is_major", "photo_on_fail", "note_on_fail")
+
+
+# A version's items never change once published: kept per process (a submission and its form read them).
+ITEMS_KEPT = 256
+_items: OrderedDict[tuple, list[ChecklistItem]] = OrderedDict()
+_items_lock = threading.Lock()
+
+
+def items_of(version: ChecklistVersion) -> list[ChecklistItem]:
+    """A version's items in order, kept per process (keyed by id and publication time, so an id a rolled-back
+    publication left behind and used again cannot return another version's items). Read-only: shared."""
+    key = (version.pk, version.created_at)
+    with _items_lock:
+        found = _items.get(key)
+        if found is not None:
+            _items.move_to_end(key)
+            return found
+    items = list(version.items.all())
+    with _items_lock:
+        _items[key] = items
+        while len(_items) > ITEMS_KEPT:
+            _items.popitem(last=False)
+    return items
+
+
+def forget_items() -> None:
+    with _items_lock:
+        _items.clear()
 
 
 @functools.cache

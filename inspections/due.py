@@ -139,6 +139,20 @@ class Structure:
         self.people = {p.pk: p for p in Person.objects.filter(organisation=organisation, pk__in=person_ids)
                        .only("pk", "organisation_id", "name", "status", "left_on", "user_id")}
 
+    def skeleton_for(self, grid_ids: set[int]) -> list[tuple]:
+        """The skeleton's tasks on these grids or on places they answer for (in skeleton order), through an
+        index by grid built on first use: a person's or a plate's plan is a few of a school's thousands."""
+        index = self.__dict__.get("_by_grid")
+        if index is None:
+            index = defaultdict(list)
+            for n, (_schedule, grid, place, _window) in enumerate(self.skeleton):
+                for grid_id in (owner_grids(self.grids, self.grids_of_place, place.pk) if place is not None
+                                else [grid.pk]):
+                    index[grid_id].append(n)
+            self._by_grid = index
+        wanted = sorted({n for grid_id in grid_ids for n in index.get(grid_id, ())})
+        return [self.skeleton[n] for n in wanted]
+
     def _targets(self, schedule: Schedule):
         grid_ids = set(self.schedule_grids.get(schedule.pk, ()))
         if schedule.grid_kind:
@@ -213,14 +227,11 @@ class Plan:
         self.grids, self.places, self.grids_of_place = structure.grids, structure.places, structure.grids_of_place
         self.assignments, self.holdings, self.people = structure.assignments, structure.holdings, structure.people
         self.only_grids = only_grids
-        self.tasks: list[Task] = [Task(schedule, grid, place, w) for schedule, grid, place, w in structure.skeleton
-                                  if only_grids is None or self._task_grids(grid, place) & only_grids]
+        skeleton = structure.skeleton if only_grids is None else structure.skeleton_for(only_grids)
+        self.tasks: list[Task] = [Task(schedule, grid, place, w) for schedule, grid, place, w in skeleton]
         self._count_done()
 
     # --- targets and responsibility ----------------------------------------------------------
-    def _task_grids(self, grid, place) -> set[int]:
-        return set(self.owner_grids(place.pk)) if place is not None else {grid.pk}
-
     def owner_grids(self, place_id: int) -> list[int]:
         """The deepest grids covering a place: those who answer for it most directly."""
         return owner_grids(self.grids, self.grids_of_place, place_id)

@@ -116,7 +116,9 @@ def submit(actor: Actor, sub: Submission) -> tuple[Inspection, bool]:
         existing = Inspection.objects.filter(client_id=sub.client_id).first()
         if existing is not None:
             return existing, False
-    items = list(sub.version.items.all())
+    from .checklists import items_of
+
+    items = items_of(sub.version)
     answers, notes, failed = _validate(sub, items)
     organisation = sub.version.organisation
     saved: list[str] = []

@@ -63,9 +63,10 @@ def member_day(person, day: datetime.date | None = None, plan: Plan | None = Non
     person's school's `day_plan`, when the page has it already."""
     day = day or timezone.localdate()
     yesterday = day - datetime.timedelta(days=1)
-    if plan is None or plan.organisation.pk != person.organisation_id or plan.today != day:
-        plan = day_plan(person.organisation, day)
     led = grids_led_by(person, day)
+    if plan is None or plan.organisation.pk != person.organisation_id or plan.today != day:
+        # Only the grids they lead (their own among them): the same answers as the school's whole plan.
+        plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led)
     missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
     # QR scans out of the ordinary since yesterday at places of the grids they lead.
     since = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time.min))

@@ -30,6 +30,7 @@ from grids.models import Grid
 from orgs.roles import Capability
 from people.models import person_of
 
+from .checklists import items_of
 from .choices import ItemKind, Verdict
 from .due import plan_for_person, plan_for_place
 from .models import Checklist, ChecklistVersion, Inspection, Schedule
@@ -190,7 +191,7 @@ def _inspect(request, target: Target):
 
 
 def _form(request, target: Target, version: ChecklistVersion, *, errors=(), status=200):
-    items = list(version.items.all())
+    items = items_of(version)
     groups: dict[str, list] = {}
     for item in items:
         groups.setdefault(item.group, []).append(item)

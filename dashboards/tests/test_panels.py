@@ -1,0 +1,181 @@
+"""The school panel kept under data versions: read with one query, and exactly the figures a fresh computation
+gives after every kind of change (those through signals and those through plain updates)."""
+
+import datetime
+import re
+import uuid
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from core.audit import Actor
+from core.testing.factories import _inspections, _letter, _public_report, _school
+from dashboards import panels, views
+from hazards.actions import report
+from hazards.models import Hazard
+from inspections.models import CheckIn
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+TODAY = D(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 11, 20, 10, 0)), tick=False):
+        yield
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """How many times the panel's figures were computed (not read from the cache)."""
+    calls = []
+    real = views.school_context
+
+    def counting(*args, **kwargs):
+        calls.append(args[0].pk)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "school_context", counting)
+    return calls
+
+
+def panel(school, day=TODAY, **flags) -> str:
+    return str(panels.school_panel(school, day, **flags)["school_html"])
+
+
+def fresh(school, day=TODAY, **flags) -> str:
+    cache.clear()
+    return panel(school, day, **flags)
+
+
+def figure(html: str, name: str) -> str:
+    match = re.search(rf'data-figure="{name}"[^>]*>([^<]+)<', html)
+    assert match, name
+    return match.group(1)
+
+
+def hazard(org, description="消防通道堵塞", **fields) -> Hazard:
+    return report(Actor(), Hazard(organisation=org, description=description, **fields))
+
+
+def test_a_kept_panel_is_read_with_one_query_and_not_computed_again(cast, computed):
+    panel(cast.school1)  # the first computation fills in the missing roll-ups: their version moves once
+    first = panel(cast.school1)
+    with CaptureQueriesContext(connection) as ctx:
+        again = panel(cast.school1)
+    assert again == first and len(ctx.captured_queries) == 1 and computed == [cast.school1.pk] * 2
+
+
+def _left_overnight(cast):
+    from hazards.workflow import flag_left_overnight
+
+    found = hazard(cast.school1, "昨天发现的隐患")
+    Hazard.objects.filter(pk=found.pk).update(found_at=timezone.now() - datetime.timedelta(days=1))
+    cache.clear()  # the set-up's own update moved nothing: start from its true state
+    return lambda: flag_left_overnight(TODAY), "left_overnight"
+
+
+def _public(cast):
+    from hazards.public import dismiss
+
+    pending = _public_report(cast)
+    return lambda: dismiss(Actor(user=cast.alice), pending, "重复上报"), None
+
+
+def _letters(cast):
+    from grids.letters import sign
+
+    letter = _letter(cast)
+
+    def both_sign():
+        sign(Actor(user=cast.alice), letter, "issuer", letter.issuer.name)
+        sign(Actor(user=cast.alice), letter, "signer", letter.signer.name)
+    return both_sign, "letters_unsigned"
+
+
+def _inspection(cast):
+    from core.testing.inspections import ALL_PASS, do_inspection
+
+    made = _inspections(cast)
+    school = _school(cast)
+    return lambda: do_inspection(made["schedule"], grid=school.class_grid, place=school.room101, on=TODAY,
+                                 answers={**ALL_PASS, "f4": "无"}), "failed_today"
+
+
+def _check_in(cast):
+    place = _school(cast).room101
+    return lambda: CheckIn.objects.create(organisation=cast.school1, client_id=uuid.uuid4(), place=place,
+                                          flagged=True, flag_reason="不在规定巡查时段"), "flagged"
+
+
+def _hazard(cast):
+    return lambda: hazard(cast.school1, grade="major"), "major"
+
+
+def _plan(cast):
+    from core.testing.inspections import make_checklist, make_schedule
+
+    school = _school(cast)
+    checklist = make_checklist(cast.school1, name="午间巡查")
+    return lambda: make_schedule(cast.school1, checklist, grids=[school.class_grid], name="午间巡查"), "done_due"
+
+
+@pytest.mark.parametrize("change", [_hazard, _left_overnight, _public, _letters, _inspection, _check_in, _plan],
+                         ids=["hazard", "left-overnight", "public-report", "letters", "inspection", "check-in",
+                              "plan"])
+def test_every_change_shows_at_once(cast, change):
+    act, name = change(cast)
+    panel(cast.school1, can_review_public=True)  # the first computation fills in the roll-ups (moving them)
+    before = panel(cast.school1, can_review_public=True)
+    act()
+    after = panel(cast.school1, can_review_public=True)
+    assert after == fresh(cast.school1, can_review_public=True)
+    assert after != before
+    if name:
+        assert figure(after, name) != figure(before, name)
+
+
+def test_a_sibling_schools_change_keeps_the_panel(cast, computed):
+    panel(cast.school1)
+    panel(cast.school1)
+    hazard(cast.school2, "二中的隐患")
+    panel(cast.school1)
+    assert computed == [cast.school1.pk] * 2
+
+
+def test_a_new_day_a_language_or_the_flags_are_other_panels(cast, computed):
+    panel(cast.school1)
+    panel(cast.school1)
+    computed.clear()
+    with translation.override("en"):
+        english = panel(cast.school1)
+    panel(cast.school1, read_only=True)
+    panel(cast.school1)  # still kept
+    panel(cast.school1, TODAY + datetime.timedelta(days=1))
+    assert len(computed) == 3 and "Today" in english
+
+
+def test_computing_the_panel_takes_as_many_queries_with_more_rows(cast):
+    from dashboards.tests.test_views import days
+
+    days(cast.school1, 30, required=4, done=4)
+    hazard(cast.school1)
+    fresh(cast.school1)
+
+    def counted():
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            panel(cast.school1)
+        return len(ctx.captured_queries)
+
+    before = counted()
+    days(cast.school1, 365, required=4, done=3, hazards_found=2)
+    for i in range(8):
+        hazard(cast.school1, f"隐患{i}", grade="major" if i % 2 else "general", deadline=D(2026, 11, 1))
+    fresh(cast.school1)
+    assert counted() == before
