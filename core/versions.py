@@ -17,9 +17,9 @@ Topics:
   slots, the organisation itself.
 - ROLLUP: a school's daily roll-up rows (dashboards.models.SchoolDay) written or marked stale; moved at the
   school and every organisation above it (`changed_up`), so a bureau's figures read one counter.
-- LIVE: the day's activity a school's dashboard counts — inspections, QR check-ins, hazards, public reports,
-  responsibility letters (dashboards.panels.connect); moved at the row's own organisation only (a hot
-  counter per school, never a district-wide one), and read over a school's subtree (`snapshot`).
+- INSPECTIONS (inspections, QR check-ins), HAZARDS (hazards, public reports), LETTERS (responsibility
+  letters): what the dashboards count live (dashboards.panels.connect); moved at the row's own organisation
+  only (a hot counter per school, never a district-wide one) and read over a subtree (`snapshot`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from django.db.models import F
 PLAN = "plan"
 ROLLUP = "rollup"
 COVERAGE = "coverage"
-LIVE = "live"
+INSPECTIONS = "inspections"
+HAZARDS = "hazards"
+LETTERS = "letters"
 
 _local = threading.local()
 

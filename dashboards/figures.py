@@ -106,7 +106,9 @@ def kept_rollups(kind: str, schools: list, start: datetime.date, end: datetime.d
     before, when no roll-up row below the schools' common ancestor has changed since and the day is the same
     (a new day's rows are missing: the key holds the day). The version is read before the refresh, so
     figures computed while rows change are kept under the older version and read afresh by the next page."""
-    version = versions.current_for_path(_common_path(schools), versions.ROLLUP)
+    # The common ancestor's own counter moves whenever any row below it changes (`changed_up`); those above
+    # it also move for rows elsewhere, so they are left out of the key.
+    version = versions.current_for_path(_common_path(schools), versions.ROLLUP)[-1:]
     facts = (kind, sorted(s.pk for s in schools), str(start), str(end), str(today), version)
     key = "dashboards:rollups:" + hashlib.sha256(repr(facts).encode()).hexdigest()
     found = cache.get(key)

@@ -1,17 +1,25 @@
-"""A school's dashboard panel, rendered once per state of what it shows and kept in Django's cache.
+"""The dashboards' big panels — a school's, a bureau's — rendered once per state of what they show and kept in
+Django's cache.
 
 The panel (`_school.html`: today's inspections, open hazards, letters, coverage, the 30 days and 12 months)
 depends on the school's data and on the day, nothing else. Its key holds the day, the language, the two
 flags the template reads, and the data versions of everything it counts (`core.versions.snapshot`):
 
-- PLAN (the school and above): what is due today and yesterday;
+- PLAN (the school and above: a bureau's shared checklists and calendar reach it): what is due;
 - COVERAGE (the school and above): the coverage findings;
-- ROLLUP (the school and above): the 30 days and the 12 months;
-- LIVE (the school's subtree): inspections, QR check-ins, hazards, public reports and letters.
+- ROLLUP (the school itself: its own counter moves with each of its roll-up rows; those above it move for
+  every school below them): the 30 days and the 12 months;
+- INSPECTIONS, HAZARDS, LETTERS (the school's subtree): inspections and QR check-ins, hazards and public
+  reports, responsibility letters.
 
 Every change to these moves its version inside the writer's transaction, so a page never shows figures
 older than the rows it could read; figures that depend on the date alone (overdue, yesterday's misses,
 today's scans) are keyed by the day. Reading a kept panel costs one query and one cache read.
+
+A bureau's section (its totals, the table of its schools, the 12 months, the tree by risk) shows past days'
+roll-ups and live hazards, never today's inspections: it is keyed by the ROLLUP, HAZARDS and COVERAGE
+versions of the bureau's subtree (COVERAGE moves with every organisation's save: a school added, renamed or
+moved), so the morning's submissions leave it kept.
 """
 
 from __future__ import annotations
@@ -27,8 +35,11 @@ from django.utils.safestring import mark_safe
 from core import versions
 
 KEEP_SECONDS = 24 * 3600
-UP = (versions.PLAN, versions.COVERAGE, versions.ROLLUP)
-DOWN = (versions.LIVE,)
+UP = (versions.PLAN, versions.COVERAGE)
+DOWN = (versions.INSPECTIONS, versions.HAZARDS, versions.LETTERS, versions.ROLLUP)
+BUREAU_DOWN = (versions.HAZARDS, versions.ROLLUP, versions.COVERAGE)
+LIVE = {"Inspection": versions.INSPECTIONS, "CheckIn": versions.INSPECTIONS, "Hazard": versions.HAZARDS,
+        "PublicReport": versions.HAZARDS, "ResponsibilityLetter": versions.LETTERS}
 
 
 def school_panel(school, today: datetime.date, *, read_only: bool = False, can_review_public: bool = False) -> dict:
@@ -48,8 +59,34 @@ def school_panel(school, today: datetime.date, *, read_only: bool = False, can_r
     return {"school_html": mark_safe(found["school_html"]), "risk": found["risk"]}  # noqa: S308 — our template's
 
 
+def bureau_section(user, root, today: datetime.date, *, sort: str | None, direction: str | None) -> str:
+    """The bureau's section of its home page (`_bureau.html`), kept per state of the subtree of `root` (the
+    user's organisation), the day, the language, the order and the schools the user may see."""
+    from core.tenancy import visible_paths
+    from orgs.roles import Capability
+
+    from . import views
+
+    # What the user sees (the tree) and whose records they read (the table) follow from their memberships'
+    # paths; the subtree's versions cover the rest. Memberships outside `root`'s subtree: not kept.
+    seen, read = sorted(visible_paths(user)), sorted(visible_paths(user, Capability.VIEW_INSPECTIONS))
+    key = None
+    if all(path.startswith(root.path) for path in seen):
+        state = versions.snapshot(root.path, (), BUREAU_DOWN)
+        facts = (root.pk, root.path, str(today), translation.get_language(), sort, direction, seen, read, state)
+        key = "dashboards:bureau-section:" + hashlib.sha256(repr(facts).encode()).hexdigest()
+    html = cache.get(key) if key else None
+    if html is None:
+        context = views.bureau_context(user, sort=sort, direction=direction, today=today)
+        context.update(views.bureau_fragments(context))
+        html = str(render_to_string("dashboards/_bureau.html", context))
+        if key:
+            cache.set(key, html, KEEP_SECONDS)
+    return mark_safe(html)  # noqa: S308 — our own template's output, escaped when it was rendered
+
+
 def live_changed(sender, instance, **kwargs) -> None:
-    versions.changed(getattr(instance, "organisation_id", None), versions.LIVE)
+    versions.changed(getattr(instance, "organisation_id", None), LIVE[sender.__name__])
 
 
 def connect() -> None:

@@ -1468,7 +1468,8 @@ def seed(options: Options, log=print) -> Result:
 
     with versions.deferred():  # rows written without signals: what is kept from them no longer holds
         for organisation_id in [result.bureau_id, *result.school_ids]:
-            for topic in (versions.PLAN, versions.COVERAGE, versions.ROLLUP, versions.LIVE):
+            for topic in (versions.PLAN, versions.COVERAGE, versions.ROLLUP, versions.INSPECTIONS,
+                          versions.HAZARDS, versions.LETTERS):
                 versions.changed(organisation_id, topic)
     if options.rollups:
         from dashboards import rollups

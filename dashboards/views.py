@@ -399,8 +399,8 @@ def home(request):
         context["my_open_hazards"] = my_open_hazards(person)
         context["today"] = today
     if membership.role == Role.BUREAU_ADMIN:
-        context.update(bureau_context(user, sort=request.GET.get("sort"), direction=request.GET.get("dir")))
-        context.update(bureau_fragments(context))
+        context["bureau_html"] = panels.bureau_section(user, membership.organisation, today,
+                                                       sort=request.GET.get("sort"), direction=request.GET.get("dir"))
     return render(request, HOME_TEMPLATES[membership.role], context)
 
 

@@ -520,7 +520,7 @@ def sign(actor: Actor, letter: ResponsibilityLetter, side: str, typed_name: str,
         **values)
     if not updated:
         raise ValidationError(_("%(side)s已签署，不能重复签署。") % {"side": side_label(side)})
-    versions.changed(letter.organisation_id, versions.LIVE)
+    versions.changed(letter.organisation_id, versions.LETTERS)
     for field, value in values.items():
         setattr(letter, field, value)
     changes = {f"{side}_signed_name": ["", name], f"{side}_signed_at": [None, now.isoformat()],

@@ -125,7 +125,7 @@ def _close(actor: Actor, report: PublicReport, **values) -> None:
     # Compare-and-set as well: select_for_update does nothing on SQLite.
     if not PublicReport.objects.filter(pk=report.pk, status=ReportStatus.PENDING).update(**values):
         raise AlreadyReviewed
-    versions.changed(report.organisation_id, versions.LIVE)
+    versions.changed(report.organisation_id, versions.HAZARDS)
     for name, value in values.items():
         setattr(report, name, value)
     record(actor, AuditAction.UPDATE, report, organisation=report.organisation, changes=diff(before, snapshot(report)))

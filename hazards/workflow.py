@@ -288,7 +288,7 @@ def escalate_overdue(today: datetime.date) -> list[Hazard]:
             continue
         with transaction.atomic():
             Hazard.objects.filter(pk=fresh.pk).update(is_overdue=True)
-            versions.changed(fresh.organisation_id, versions.LIVE)
+            versions.changed(fresh.organisation_id, versions.HAZARDS)
         done.append(fresh)
     return done
 
@@ -303,7 +303,7 @@ def flag_left_overnight(today: datetime.date) -> int:
         rows = list(stale.select_for_update().values_list("pk", "organisation_id"))
         flagged = Hazard.objects.filter(pk__in=[pk for pk, _org in rows]).update(left_overnight=True)
         for organisation_id in sorted({org for _pk, org in rows}):
-            versions.changed(organisation_id, versions.LIVE)
+            versions.changed(organisation_id, versions.HAZARDS)
     return flagged
 
 

@@ -179,3 +179,34 @@ def test_computing_the_panel_takes_as_many_queries_with_more_rows(cast):
         hazard(cast.school1, f"隐患{i}", grade="major" if i % 2 else "general", deadline=D(2026, 11, 1))
     fresh(cast.school1)
     assert counted() == before
+
+
+def test_the_bureau_section_is_kept_through_submissions_and_computed_again_when_its_figures_change(
+        cast, monkeypatch):
+    from core.testing.personas import make_org
+    from orgs.choices import OrgKind
+
+    calls = []
+    real = views.bureau_context
+    monkeypatch.setattr(views, "bureau_context", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def section(**order):
+        return str(panels.bureau_section(cast.bureau_admin, cast.bureau, TODAY, sort=order.get("sort"),
+                                         direction=order.get("direction")))
+
+    from core.testing.inspections import ALL_PASS, do_inspection
+
+    made, school = _inspections(cast), _school(cast)
+    section()
+    first = section()  # the first computation filled in the roll-ups
+    calls.clear()
+    do_inspection(made["schedule"], grid=school.class_grid, on=TODAY, answers=ALL_PASS)  # not on this page
+    assert section() == first and calls == []
+    hazard(cast.school2, "二中的重大隐患", grade="major")
+    changed = section()
+    assert calls == [1] and changed != first and changed == (cache.clear() or section())
+    make_org("new-school", "新建学校", OrgKind.SCHOOL, cast.bureau)
+    assert "新建学校" in section()
+    calls.clear()
+    section(sort="open")
+    assert calls == [1]
