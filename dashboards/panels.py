@@ -1,16 +1,17 @@
 """The dashboards' big panels — a school's, a bureau's — rendered once per state of what they show and kept in
 Django's cache.
 
-The panel (`_school.html`: today's inspections, open hazards, letters, coverage, the 30 days and 12 months)
-depends on the school's data and on the day, nothing else. Its key holds the day, the language, the two
-flags the template reads, and the data versions of everything it counts (`core.versions.snapshot`):
+A school's panel (today's inspections; open hazards, letters, coverage, the 30 days and 12 months) depends on
+the school's data and on the day, nothing else. It is kept in two parts — today's inspections, which every
+submission changes, and the other figures — each under the day, the language, the two flags the templates
+read, and the data versions of what it counts (`core.versions.snapshot`):
 
-- PLAN (the school and above: a bureau's shared checklists and calendar reach it): what is due;
+- PLAN (the school and above: a bureau's shared checklists and calendar reach it): what is due (today's part);
 - COVERAGE (the school and above): the coverage findings;
 - ROLLUP (the school itself: its own counter moves with each of its roll-up rows; those above it move for
   every school below them): the 30 days and the 12 months;
-- INSPECTIONS, HAZARDS, LETTERS (the school's subtree): inspections and QR check-ins, hazards and public
-  reports, responsibility letters.
+- INSPECTIONS (the school's subtree; today's part): inspections and QR check-ins;
+- HAZARDS, LETTERS (the school's subtree): hazards and public reports, responsibility letters.
 
 Every change to these moves its version inside the writer's transaction, so a page never shows figures
 older than the rows it could read; figures that depend on the date alone (overdue, yesterday's misses,
@@ -35,28 +36,47 @@ from django.utils.safestring import mark_safe
 from core import versions
 
 KEEP_SECONDS = 24 * 3600
-UP = (versions.PLAN, versions.COVERAGE)
-DOWN = (versions.INSPECTIONS, versions.HAZARDS, versions.LETTERS, versions.ROLLUP)
+# What each part reads: the key holds the versions of these topics (up: the school and above; down: its subtree).
+TODAY_TOPICS = ((versions.PLAN,), (versions.INSPECTIONS,))
+FIGURES_TOPICS = ((versions.COVERAGE,), (versions.HAZARDS, versions.LETTERS, versions.ROLLUP))
 BUREAU_DOWN = (versions.HAZARDS, versions.ROLLUP, versions.COVERAGE)
 LIVE = {"Inspection": versions.INSPECTIONS, "CheckIn": versions.INSPECTIONS, "Hazard": versions.HAZARDS,
         "PublicReport": versions.HAZARDS, "ResponsibilityLetter": versions.LETTERS}
 
 
+def _key(kind: str, facts: tuple, state: tuple, topics: tuple[tuple, tuple]) -> str:
+    up, down = topics
+    own = tuple(v for v in state if v[1] in up + down)
+    return f"dashboards:{kind}:" + hashlib.sha256(repr((facts, own)).encode()).hexdigest()
+
+
 def school_panel(school, today: datetime.date, *, read_only: bool = False, can_review_public: bool = False) -> dict:
-    """{"school_html": the rendered panel, "risk": the school's risk key} — kept, or computed and kept."""
+    """{"school_html": the rendered panel, "risk": the school's risk key}. Its two parts are kept apart: today's
+    inspections (which every submission changes) and the other figures (which submissions that find nothing
+    leave alone); one query reads the versions of both."""
     from . import views
 
-    state = versions.snapshot(school.path, UP, DOWN)
-    facts = (school.pk, school.path, str(today), translation.get_language(), read_only, can_review_public, state)
-    key = "dashboards:school-panel:" + hashlib.sha256(repr(facts).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        context = views.school_context(school, today)
-        context.update(read_only=read_only, can_review_public=can_review_public)
-        found = {"school_html": str(render_to_string("dashboards/_school.html", context)),
-                 "risk": context["period_row"].risk}
-        cache.set(key, found, KEEP_SECONDS)
-    return {"school_html": mark_safe(found["school_html"]), "risk": found["risk"]}  # noqa: S308 — our template's
+    up = TODAY_TOPICS[0] + FIGURES_TOPICS[0]
+    down = TODAY_TOPICS[1] + FIGURES_TOPICS[1]
+    state = versions.snapshot(school.path, up, down)
+    facts = (school.pk, school.path, str(today), translation.get_language(), read_only, can_review_public)
+    keys = {"today": _key("school-today", facts, state, TODAY_TOPICS),
+            "figures": _key("school-figures", facts, state, FIGURES_TOPICS)}
+    found = cache.get_many(list(keys.values()))
+    today_html, figures = found.get(keys["today"]), found.get(keys["figures"])
+    flags = {"read_only": read_only, "can_review_public": can_review_public}
+    if figures is None:
+        context = {**views.figures_context(school, today), **flags}
+        figures = {"cards": str(render_to_string("dashboards/_school_cards.html", context)),
+                   "rest": str(render_to_string("dashboards/_school_figures.html", context)),
+                   "risk": context["period_row"].risk}
+        cache.set(keys["figures"], figures, KEEP_SECONDS)
+    if today_html is None:
+        context = {**views.today_context(school, today), **flags}
+        today_html = str(render_to_string("dashboards/_school_today.html", context))
+        cache.set(keys["today"], today_html, KEEP_SECONDS)
+    html = figures["cards"] + today_html + figures["rest"]
+    return {"school_html": mark_safe(html), "risk": figures["risk"]}  # noqa: S308 — our own templates' output
 
 
 def bureau_section(user, root, today: datetime.date, *, sort: str | None, direction: str | None) -> str:

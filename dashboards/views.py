@@ -166,19 +166,24 @@ def trend_context(months: list[figures.Month], title_suffix: str = "") -> dict:
     }
 
 
-def school_context(school, today: datetime.date | None = None, plan=None) -> dict:
-    """Everything a school's dashboard shows, for its home page, the bureau's read-only view and the API.
-    `plan`: the school's `inspections.summary.day_plan` when the caller needs it too."""
-    from grids.views import school_coverage_counts
+def today_context(school, today: datetime.date, plan=None) -> dict:
+    """A school's today: tasks due and done, yesterday's misses, flagged scans, failed checks (`plan`: the
+    school's `inspections.summary.day_plan` when the caller has it)."""
     from inspections.summary import school_day
 
-    today = today or timezone.localdate()
+    return {"inspections_today": school_day(school, today, plan), "inspection_links": inspection_links(school, today)}
+
+
+def figures_context(school, today: datetime.date) -> dict:
+    """Everything else a school's dashboard shows: hazards, the last 30 days, coverage, letters, the alert level
+    and the 12 months."""
+    from grids.views import school_coverage_counts
+
     months = figures.trend([school], today=today)
     row = figures.school_rows([school], today=today)[0]
     start, end = figures.period(today, PERIOD_DAYS)
     return {
         "school": school, "today": today, "period_start": start, "period_end": end, "period_days": PERIOD_DAYS,
-        "inspections_today": school_day(school, today, plan),
         "inspection_links": inspection_links(school, today),
         "hazard_figures": hazard_figures(school, today),
         "period_row": row,
@@ -188,6 +193,12 @@ def school_context(school, today: datetime.date | None = None, plan=None) -> dic
         "alert_level": ALERT_LEVEL,
         **trend_context(months),
     }
+
+
+def school_context(school, today: datetime.date | None = None, plan=None) -> dict:
+    """Everything a school's dashboard shows (the API's figures; the pages keep its two parts, dashboards.panels)."""
+    today = today or timezone.localdate()
+    return {**figures_context(school, today), **today_context(school, today, plan)}
 
 
 # --- a bureau's figures ------------------------------------------------------------------------------------

@@ -227,6 +227,7 @@ class Plan:
         self.grids, self.places, self.grids_of_place = structure.grids, structure.places, structure.grids_of_place
         self.assignments, self.holdings, self.people = structure.assignments, structure.holdings, structure.people
         self.only_grids = only_grids
+        self._holders: dict[tuple, frozenset[int]] = {}
         skeleton = structure.skeleton if only_grids is None else structure.skeleton_for(only_grids)
         self.tasks: list[Task] = [Task(schedule, grid, place, w) for schedule, grid, place, w in skeleton]
         self._count_done()
@@ -236,8 +237,16 @@ class Plan:
         """The deepest grids covering a place: those who answer for it most directly."""
         return owner_grids(self.grids, self.grids_of_place, place_id)
 
-    def holders(self, grid_id: int, day: datetime.date, roles: list[str] | None = None) -> set[int]:
-        """People answering for a grid on a day, in the given roles (default: every covering role)."""
+    def holders(self, grid_id: int, day: datetime.date, roles: list[str] | None = None) -> frozenset[int]:
+        """People answering for a grid on a day, in the given roles (default: every covering role); worked out
+        once per grid, day and roles (a school's tasks share their grids and their schedules' roles)."""
+        key = (grid_id, day, tuple(roles) if roles else None)
+        found = self._holders.get(key)
+        if found is None:
+            found = self._holders[key] = frozenset(self._holders_of(grid_id, day, roles))
+        return found
+
+    def _holders_of(self, grid_id: int, day: datetime.date, roles: list[str] | None) -> set[int]:
         wanted = set(roles) if roles else COVERING_ROLES
         result = set()
         for a in self.assignments.get(grid_id, ()):

@@ -32,15 +32,16 @@ def _today():
 
 @pytest.fixture
 def computed(monkeypatch):
-    """How many times the panel's figures were computed (not read from the cache)."""
+    """Which of the panel's parts were computed (not read from the cache): ("today" | "figures", school id)."""
     calls = []
-    real = views.school_context
+    for part, name in (("today", "today_context"), ("figures", "figures_context")):
+        real = getattr(views, name)
 
-    def counting(*args, **kwargs):
-        calls.append(args[0].pk)
-        return real(*args, **kwargs)
+        def counting(school, *args, _real=real, _part=part, **kwargs):
+            calls.append((_part, school.pk))
+            return _real(school, *args, **kwargs)
 
-    monkeypatch.setattr(views, "school_context", counting)
+        monkeypatch.setattr(views, name, counting)
     return calls
 
 
@@ -68,7 +69,8 @@ def test_a_kept_panel_is_read_with_one_query_and_not_computed_again(cast, comput
     first = panel(cast.school1)
     with CaptureQueriesContext(connection) as ctx:
         again = panel(cast.school1)
-    assert again == first and len(ctx.captured_queries) == 1 and computed == [cast.school1.pk] * 2
+    assert again == first and len(ctx.captured_queries) == 1
+    assert computed == [("figures", cast.school1.pk), ("today", cast.school1.pk), ("figures", cast.school1.pk)]
 
 
 def _left_overnight(cast):
@@ -140,12 +142,26 @@ def test_every_change_shows_at_once(cast, change):
         assert figure(after, name) != figure(before, name)
 
 
+def test_a_submission_that_finds_nothing_computes_today_again_and_keeps_the_other_figures(cast, computed):
+    from core.testing.inspections import ALL_PASS, do_inspection
+
+    made, school = _inspections(cast), _school(cast)
+    panel(cast.school1)
+    before = panel(cast.school1)
+    computed.clear()
+    do_inspection(made["schedule"], grid=school.class_grid, on=TODAY, answers=ALL_PASS)
+    after = panel(cast.school1)
+    assert computed == [("today", cast.school1.pk)] and after == fresh(cast.school1)
+    assert figure(after, "done_due") != figure(before, "done_due")
+
+
 def test_a_sibling_schools_change_keeps_the_panel(cast, computed):
     panel(cast.school1)
     panel(cast.school1)
+    computed.clear()
     hazard(cast.school2, "二中的隐患")
     panel(cast.school1)
-    assert computed == [cast.school1.pk] * 2
+    assert computed == []
 
 
 def test_a_new_day_a_language_or_the_flags_are_other_panels(cast, computed):
@@ -157,7 +173,7 @@ def test_a_new_day_a_language_or_the_flags_are_other_panels(cast, computed):
     panel(cast.school1, read_only=True)
     panel(cast.school1)  # still kept
     panel(cast.school1, TODAY + datetime.timedelta(days=1))
-    assert len(computed) == 3 and "Today" in english
+    assert len(computed) == 6 and "Today" in english
 
 
 def test_computing_the_panel_takes_as_many_queries_with_more_rows(cast):
