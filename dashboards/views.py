@@ -65,7 +65,11 @@ def my_assignments(user):
         return []
     today = timezone.localdate()
     posts = PostHolding.objects.filter(person=person).active_on(today).values("post_id")
-    return list(access.scoped(user, Assignment).active_on(today).filter(Q(person=person) | Q(post__in=posts))
+    # The ids through two indexed arms first: "person OR post IN (…)" makes PostgreSQL scan every assignment.
+    direct = Assignment.objects.filter(person=person).order_by().values_list("pk", flat=True)
+    by_post = Assignment.objects.filter(post__in=posts).order_by().values_list("pk", flat=True)
+    ids = list(direct.union(by_post))
+    return list(access.scoped(user, Assignment).active_on(today).filter(pk__in=ids or [0])
                 .select_related("grid", "post").order_by("grid__level", "grid__name"))
 
 
@@ -403,6 +407,9 @@ def home(request):
     person = person_of(user)
     if person is not None:
         from hazards.summary import member_hazards
+
+        if person.organisation_id == membership.organisation_id:
+            person.organisation = membership.organisation  # loaded with the memberships already
         from inspections.summary import member_day
 
         context["my_day"] = member_day(person, today)

@@ -216,13 +216,14 @@ class Plan:
     """A school's inspection tasks whose windows overlap [start, end]."""
 
     def __init__(self, organisation, start: datetime.date, end: datetime.date, *, today: datetime.date | None = None,
-                 intensity: Intensity | None = None, schedules=None, only_grids: set[int] | None = None):
+                 intensity: Intensity | None = None, schedules=None, only_grids: set[int] | None = None,
+                 structure: Structure | None = None):
         """`only_grids` keeps just the tasks on those grids and on places they answer for (a person's
         own tasks, a QR plate's place): the same answers for them, for a fraction of the work."""
         self.organisation = organisation
         self.start, self.end = start, end
         self.today = today or timezone.localdate()
-        structure = structure_for(organisation, start, end, self.today, intensity, schedules)
+        structure = structure or structure_for(organisation, start, end, self.today, intensity, schedules)
         self.calendar, self.schedules = structure.calendar, structure.schedules
         self.grids, self.places, self.grids_of_place = structure.grids, structure.places, structure.grids_of_place
         self.assignments, self.holdings, self.people = structure.assignments, structure.holdings, structure.people
@@ -384,11 +385,14 @@ def plan_for_place(place, start: datetime.date, end: datetime.date, **kwargs) ->
     return Plan(place.organisation, start, end, only_grids=covering, **kwargs)
 
 
-def grids_led_by(person, day: datetime.date) -> set[int]:
-    """Grids a person answers for on a day, with every grid below them (a leader sees their subtree)."""
+def grids_led_by(person, day: datetime.date, grids: dict | None = None) -> set[int]:
+    """Grids a person answers for on a day, with every grid below them (a leader sees their subtree). `grids`:
+    the school's grids by id, when the caller has them (a kept plan structure's)."""
     roots = grids_of(person, day)
     children: dict[int, list[int]] = defaultdict(list)
-    for pk, parent_id in Grid.objects.filter(organisation_id=person.organisation_id).values_list("pk", "parent_id"):
+    pairs = ((pk, g.parent_id) for pk, g in grids.items()) if grids is not None else (
+        Grid.objects.filter(organisation_id=person.organisation_id).values_list("pk", "parent_id"))
+    for pk, parent_id in pairs:
         children[parent_id].append(pk)
     result, stack = set(), list(roots)
     while stack:

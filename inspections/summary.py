@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .due import Plan, TaskState, grids_led_by
+from .due import Plan, TaskState, grids_led_by, structure_for
 from .models import CheckIn
 
 
@@ -63,14 +63,17 @@ def member_day(person, day: datetime.date | None = None, plan: Plan | None = Non
     person's school's `day_plan`, when the page has it already."""
     day = day or timezone.localdate()
     yesterday = day - datetime.timedelta(days=1)
-    led = grids_led_by(person, day)
+    structure = structure_for(person.organisation, yesterday, day, day)
+    led = grids_led_by(person, day, structure.grids)
     if plan is None or plan.organisation.pk != person.organisation_id or plan.today != day:
         # Only the grids they lead (their own among them): the same answers as the school's whole plan.
-        plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led)
+        plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led, structure=structure)
     missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
-    # QR scans out of the ordinary since yesterday at places of the grids they lead.
+    # QR scans out of the ordinary since yesterday at places of the grids they lead (the grids' places from the
+    # kept structure: no join through the links, no DISTINCT).
     since = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time.min))
+    places = [pk for pk, grids in structure.grids_of_place.items() if led.intersection(grids)]
     flagged = list(CheckIn.objects.filter(organisation_id=person.organisation_id, flagged=True, server_time__gte=since,
-                                          place__grids__in=led or [0])
-                   .select_related("place", "person").distinct().order_by("-server_time")[:20])
+                                          place__in=places or [0])
+                   .select_related("place", "person").order_by("-server_time")[:20])
     return MemberDay(tasks=plan.for_person(person.pk, day), missed_in_my_grids=missed, flagged_scans=flagged)
