@@ -72,6 +72,8 @@ def main() -> int:
     parser.add_argument("--size", default="D")
     parser.add_argument("--n", type=int, default=20, help="requests per in-process page")
     parser.add_argument("--seconds", type=int, default=15, help="wrk duration per dashboard")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for the HTTP runs (4 measured "
+                                                                "worse: each keeps its own cache and plan structures)")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--now", default="", help="local date-time of the run (default: 07:30 on the school day "
                                                   "after the seeded history, as bench/rush.py)")
@@ -185,7 +187,7 @@ def main() -> int:
 
 
 def http_dashboards(args, bureau_user, school_user, *, size: str, backend: str) -> list:
-    """Both dashboards over HTTP at 10 concurrent clients (gunicorn sync -w 2, persistent connections)."""
+    """Both dashboards over HTTP at 10 concurrent clients (gunicorn sync workers, persistent connections)."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -203,7 +205,7 @@ def http_dashboards(args, bureau_user, school_user, *, size: str, backend: str) 
 
     records = []
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "SAFEGRID_CONN_MAX_AGE": "600", "BENCH_NOW": args.now}
-    with Gunicorn("bench.travel_wsgi:application", workers=2, env=env, probe="/healthz") as server:
+    with Gunicorn("bench.travel_wsgi:application", workers=args.workers, env=env, probe="/healthz") as server:
         for name, user, limit in (("school dashboard (HTTP, 10 clients)", school_user, 150),
                                   ("bureau dashboard (HTTP, 10 clients)", bureau_user, 300)):
             run = wrk(server.url + "/", seconds=args.seconds, connections=10, headers=[f"Cookie: {cookie(user)}"])
@@ -212,7 +214,8 @@ def http_dashboards(args, bureau_user, school_user, *, size: str, backend: str) 
                                   throughput=round(run["per_s"], 1), peak_memory_mb=None, queries=None,
                                   baseline_name="", baseline_value=None, ratio=None, target=f"p95 ≤ {limit} ms",
                                   met=run["p95"] <= limit and run["errors"] == 0,
-                                  note=f"gunicorn sync -w 2, wrk -c 10, {args.seconds} s; errors {run['errors']}"))
+                                  note=f"gunicorn sync -w {args.workers}, wrk -c 10, {args.seconds} s; "
+                                       f"errors {run['errors']}"))
     return records
 
 

@@ -79,6 +79,35 @@ def school_panel(school, today: datetime.date, *, read_only: bool = False, can_r
     return {"school_html": mark_safe(html), "risk": figures["risk"]}  # noqa: S308 — our own templates' output
 
 
+# A person's own panel (their tasks today, yesterday's misses and flagged scans in the grids they lead, the grids
+# they answer for): the plan's topics of their school and above (grids, people, posts), its inspections.
+MEMBER_TOPICS = ((versions.PLAN, versions.COVERAGE), (versions.INSPECTIONS,))
+
+
+def member_panel(user, person, today: datetime.date) -> dict:
+    """{"my_tasks_html", "my_grids_html", "has_assignments"}: a person's own panel, kept per state of their
+    school's plan and inspections, the day, the language and the user's scope."""
+    from core.tenancy import visible_paths
+    from inspections.summary import member_day
+
+    from . import views
+
+    state = versions.snapshot(person.organisation.path, *MEMBER_TOPICS)
+    facts = (user.pk, person.pk, person.organisation_id, str(today), translation.get_language(),
+             sorted(visible_paths(user)))
+    key = _key("member", facts, state, MEMBER_TOPICS)
+    found = cache.get(key)
+    if found is None:
+        assignments = views.my_assignments(user)
+        context = {"my_day": member_day(person, today), "my_assignments": assignments, "today": today}
+        found = {"my_tasks_html": str(render_to_string("dashboards/_my_tasks.html", context)),
+                 "my_grids_html": str(render_to_string("dashboards/_my_grids.html", context)),
+                 "has_assignments": bool(assignments)}
+        cache.set(key, found, KEEP_SECONDS)
+    return {**found, "my_tasks_html": mark_safe(found["my_tasks_html"]),  # noqa: S308 — our own templates' output
+            "my_grids_html": mark_safe(found["my_grids_html"])}  # noqa: S308
+
+
 def bureau_section(user, root, today: datetime.date, *, sort: str | None, direction: str | None) -> str:
     """The bureau's section of its home page (`_bureau.html`), kept per state of the subtree of `root` (the
     user's organisation), the day, the language, the order and the schools the user may see."""

@@ -403,16 +403,14 @@ def home(request):
         context["school"] = membership.organisation
         context.update(panels.school_panel(membership.organisation, today,
                                            can_review_public=user.has_capability(Capability.MANAGE_HAZARDS)))
-    context["my_assignments"] = my_assignments(user)
+    context["my_assignments"] = []
     person = person_of(user)
     if person is not None:
         from hazards.summary import member_hazards
 
         if person.organisation_id == membership.organisation_id:
             person.organisation = membership.organisation  # loaded with the memberships already
-        from inspections.summary import member_day
-
-        context["my_day"] = member_day(person, today)
+        context.update(panels.member_panel(user, person, today))
         context["my_hazards"] = member_hazards(user)
         context["my_open_hazards"] = my_open_hazards(person)
         context["today"] = today

@@ -226,3 +226,44 @@ def test_the_bureau_section_is_kept_through_submissions_and_computed_again_when_
     calls.clear()
     section(sort="open")
     assert calls == [1]
+
+
+@pytest.fixture
+def wang(cast):
+    """王老师 of the walk's school (class head teacher, floor grid head), with a grid member's login."""
+    from core.actions import update_object
+    from core.testing.personas import make_user
+    from orgs.roles import Role
+
+    made, school = _inspections(cast), _school(cast)
+    user = make_user("wang", cast.school1, Role.GRID_MEMBER, name="王老师")
+    update_object(Actor(), school.wang, user=user)
+    user.refresh_from_db()
+    return user, school, made
+
+
+def member(user, day=TODAY) -> dict:
+    person = user.person
+    return panels.member_panel(user, person, day)
+
+
+def test_a_persons_panel_is_kept_and_follows_their_tasks_and_their_grids(cast, wang):
+    from core.testing.inspections import ALL_PASS, do_inspection
+    from grids import actions as grid_actions
+
+    user, school, made = wang
+    member(user)
+    first = member(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert member(user) == first
+    assert len(ctx.captured_queries) == 1 and "开始" in first["my_tasks_html"]
+    do_inspection(made["schedule"], grid=school.class_grid, on=TODAY, answers=ALL_PASS)  # their task is done
+    done = member(user)
+    assert done["my_tasks_html"] != first["my_tasks_html"] and "已完成" in done["my_tasks_html"]
+    cache.clear()
+    assert member(user) == done  # what a fresh computation gives
+    grid_actions.assign(Actor(), school.class_grid, role="safety_officer", person=school.wang, start=TODAY)
+    assigned = member(user)
+    assert assigned["my_grids_html"] != done["my_grids_html"]
+    cache.clear()
+    assert member(user) == assigned
