@@ -187,14 +187,18 @@ def setup_django(db: str, pg_url: str, var_name: str, env: dict | None = None) -
 
 
 def real_now() -> datetime.datetime:
-    """The wall clock's time, also while a benchmark has moved its own clock (bench/travel.py)."""
+    """The wall clock's time in the product's time zone (every module's results dated alike, whether or not it
+    loaded Django, which sets the process's zone), also while a benchmark has moved its own clock (bench/travel.py)."""
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo("Asia/Shanghai")
     try:
         import time_machine
     except ImportError:
-        return datetime.datetime.now()
+        return datetime.datetime.now(zone)
     if time_machine.escape_hatch.is_travelling():
-        return time_machine.escape_hatch.datetime.datetime.now()
-    return datetime.datetime.now()
+        return time_machine.escape_hatch.datetime.datetime.now(zone)
+    return datetime.datetime.now(zone)
 
 
 def _f(value) -> str:
