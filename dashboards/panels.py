@@ -26,7 +26,9 @@ moved), so the morning's submissions leave it kept.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+from pathlib import Path
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -44,10 +46,29 @@ LIVE = {"Inspection": versions.INSPECTIONS, "CheckIn": versions.INSPECTIONS, "Ha
         "PublicReport": versions.HAZARDS, "ResponsibilityLetter": versions.LETTERS}
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of the project's own Python and template sources, read once per process: kept panels (HTML and
+    the objects behind them) are keyed by it too, so a deploy that changes how they are computed or drawn
+    never serves what the old code made. Every app server runs the same code, so they share the keys."""
+    from django.apps import apps
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR).resolve()
+    roots = {Path(config.path).resolve() for config in apps.get_app_configs()} | {base / "templates"}
+    digest = hashlib.sha256()
+    for root in sorted(r for r in roots if r.is_relative_to(base) and ".venv" not in r.parts):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".html") and "tests" not in path.parts:
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _key(kind: str, facts: tuple, state: tuple, topics: tuple[tuple, tuple]) -> str:
     up, down = topics
     own = tuple(v for v in state if v[1] in up + down)
-    return f"dashboards:{kind}:" + hashlib.sha256(repr((facts, own)).encode()).hexdigest()
+    return f"dashboards:{kind}:{code_digest()}:" + hashlib.sha256(repr((facts, own)).encode()).hexdigest()
 
 
 def school_panel(school, today: datetime.date, *, read_only: bool = False, can_review_public: bool = False) -> dict:
@@ -123,7 +144,7 @@ def bureau_section(user, root, today: datetime.date, *, sort: str | None, direct
     if all(path.startswith(root.path) for path in seen):
         state = versions.snapshot(root.path, (), BUREAU_DOWN)
         facts = (root.pk, root.path, str(today), translation.get_language(), sort, direction, seen, read, state)
-        key = "dashboards:bureau-section:" + hashlib.sha256(repr(facts).encode()).hexdigest()
+        key = f"dashboards:bureau-section:{code_digest()}:" + hashlib.sha256(repr(facts).encode()).hexdigest()
     html = cache.get(key) if key else None
     if html is None:
         context = views.bureau_context(user, sort=sort, direction=direction, today=today)

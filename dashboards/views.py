@@ -352,7 +352,8 @@ def bureau_fragments(context: dict) -> dict:
              [_row_facts(r) for r in context["rows"]], _row_facts(context["total"]), _tree_facts(context["tree"]),
              sorted(context["total_links"].items()))
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()
-    keys = {name: f"dashboards:fragment:{name}:{digest}" for name, _template in FRAGMENTS}
+    code = panels.code_digest()
+    keys = {name: f"dashboards:fragment:{name}:{code}:{digest}" for name, _template in FRAGMENTS}
     found = cache.get_many(list(keys.values()))
     result = {}
     for name, template in FRAGMENTS:

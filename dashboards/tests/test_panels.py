@@ -267,3 +267,13 @@ def test_a_persons_panel_is_kept_and_follows_their_tasks_and_their_grids(cast, w
     assert assigned["my_grids_html"] != done["my_grids_html"]
     cache.clear()
     assert member(user) == assigned
+
+
+def test_a_deploy_with_other_code_never_serves_what_the_old_code_kept(cast, computed, monkeypatch):
+    assert panels.code_digest() == panels.code_digest() and len(panels.code_digest()) == 16
+    panel(cast.school1)
+    panel(cast.school1)
+    computed.clear()
+    monkeypatch.setattr(panels, "code_digest", lambda: "0123456789abcdef")
+    panel(cast.school1)
+    assert computed == [("figures", cast.school1.pk), ("today", cast.school1.pk)]
