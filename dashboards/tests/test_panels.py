@@ -6,7 +6,6 @@ import re
 import uuid
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,19 +14,14 @@ from django.utils import timezone, translation
 from core.audit import Actor
 from core.testing.factories import _inspections, _letter, _public_report, _school
 from dashboards import panels, views
-from hazards.actions import report
+
+# The dashboards' tests' day (10:00 on a Friday) and their hazard helper; `_today` is an autouse fixture.
+from dashboards.tests.test_views import TODAY, _today, hazard  # noqa: F401
 from hazards.models import Hazard
 from inspections.models import CheckIn
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-TODAY = D(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 11, 20, 10, 0)), tick=False):
-        yield
 
 
 @pytest.fixture
@@ -58,10 +52,6 @@ def figure(html: str, name: str) -> str:
     match = re.search(rf'data-figure="{name}"[^>]*>([^<]+)<', html)
     assert match, name
     return match.group(1)
-
-
-def hazard(org, description="消防通道堵塞", **fields) -> Hazard:
-    return report(Actor(), Hazard(organisation=org, description=description, **fields))
 
 
 def test_a_kept_panel_is_read_with_one_query_and_not_computed_again(cast, computed):
