@@ -28,7 +28,7 @@ import contextlib
 import threading
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 PLAN = "plan"
 ROLLUP = "rollup"
@@ -124,8 +124,6 @@ def snapshot(path: str, up: tuple[str, ...] = (), down: tuple[str, ...] = ()) ->
     """In one query: the `up` topics' versions of the organisation at `path` and of every organisation above
     it, and the `down` topics' versions of every organisation in its subtree — a key for figures that read
     inherited rows (up) and rows of the subtree (down)."""
-    from django.db.models import Q
-
     from .models import DataVersion
 
     wanted = Q(pk__in=[])

@@ -27,6 +27,7 @@ from hazards.models import Hazard
 
 from . import rollups
 from .models import SchoolDay
+from .panels import code_digest
 
 RISKS = {"high": pgettext_lazy("risk", "高"), "medium": pgettext_lazy("risk", "中"), "low": pgettext_lazy("risk", "低"),
          "none": _("无数据")}
@@ -109,8 +110,6 @@ def kept_rollups(kind: str, schools: list, start: datetime.date, end: datetime.d
     # The common ancestor's own counter moves whenever any row below it changes (`changed_up`); those above
     # it also move for rows elsewhere, so they are left out of the key.
     version = versions.current_for_path(_common_path(schools), versions.ROLLUP)[-1:]
-    from .panels import code_digest
-
     facts = (kind, sorted(s.pk for s in schools), str(start), str(end), str(today), version)
     key = f"dashboards:rollups:{code_digest()}:" + hashlib.sha256(repr(facts).encode()).hexdigest()
     found = cache.get(key)

@@ -42,8 +42,7 @@ KEEP_SECONDS = 24 * 3600
 TODAY_TOPICS = ((versions.PLAN,), (versions.INSPECTIONS,))
 FIGURES_TOPICS = ((versions.COVERAGE,), (versions.HAZARDS, versions.LETTERS, versions.ROLLUP))
 BUREAU_DOWN = (versions.HAZARDS, versions.ROLLUP, versions.COVERAGE)
-LIVE = {"Inspection": versions.INSPECTIONS, "CheckIn": versions.INSPECTIONS, "Hazard": versions.HAZARDS,
-        "PublicReport": versions.HAZARDS, "ResponsibilityLetter": versions.LETTERS}
+_live_topics: dict[type, str] = {}  # model → its live topic (filled by `connect`)
 
 
 @functools.cache
@@ -156,7 +155,7 @@ def bureau_section(user, root, today: datetime.date, *, sort: str | None, direct
 
 
 def live_changed(sender, instance, **kwargs) -> None:
-    versions.changed(getattr(instance, "organisation_id", None), LIVE[sender.__name__])
+    versions.changed(getattr(instance, "organisation_id", None), _live_topics[sender])
 
 
 def connect() -> None:
@@ -168,6 +167,8 @@ def connect() -> None:
     from hazards.models import Hazard, PublicReport
     from inspections.models import CheckIn, Inspection
 
-    for model in (Inspection, CheckIn, Hazard, PublicReport, ResponsibilityLetter):
+    _live_topics.update({Inspection: versions.INSPECTIONS, CheckIn: versions.INSPECTIONS, Hazard: versions.HAZARDS,
+                         PublicReport: versions.HAZARDS, ResponsibilityLetter: versions.LETTERS})
+    for model in _live_topics:
         post_save.connect(live_changed, sender=model, dispatch_uid=f"live-{model.__name__}")
         post_delete.connect(live_changed, sender=model, dispatch_uid=f"live-{model.__name__}-delete")

@@ -58,18 +58,13 @@ ALERT_LEVEL = {"level": 3, "label": gettext_lazy("三级 常规防控"), "enable
 def my_assignments(user):
     """What the signed-in person answers for today: their own assignments and their posts'."""
     from grids.models import Assignment
-    from people.models import PostHolding
+    from inspections.due import assignments_of
 
     person = person_of(user)
     if person is None:
         return []
-    today = timezone.localdate()
-    posts = PostHolding.objects.filter(person=person).active_on(today).values("post_id")
-    # The ids through two indexed arms first: "person OR post IN (…)" makes PostgreSQL scan every assignment.
-    direct = Assignment.objects.filter(person=person).order_by().values_list("pk", flat=True)
-    by_post = Assignment.objects.filter(post__in=posts).order_by().values_list("pk", flat=True)
-    ids = list(direct.union(by_post))
-    return list(access.scoped(user, Assignment).active_on(today).filter(pk__in=ids or [0])
+    ids = list(assignments_of(person, timezone.localdate()))
+    return list(access.scoped(user, Assignment).filter(pk__in=ids or [0])
                 .select_related("grid", "post").order_by("grid__level", "grid__name"))
 
 
@@ -170,12 +165,11 @@ def trend_context(months: list[figures.Month], title_suffix: str = "") -> dict:
     }
 
 
-def today_context(school, today: datetime.date, plan=None) -> dict:
-    """A school's today: tasks due and done, yesterday's misses, flagged scans, failed checks (`plan`: the
-    school's `inspections.summary.day_plan` when the caller has it)."""
+def today_context(school, today: datetime.date) -> dict:
+    """A school's today: tasks due and done, yesterday's misses, flagged scans, failed checks."""
     from inspections.summary import school_day
 
-    return {"inspections_today": school_day(school, today, plan), "inspection_links": inspection_links(school, today)}
+    return {"inspections_today": school_day(school, today), "inspection_links": inspection_links(school, today)}
 
 
 def figures_context(school, today: datetime.date) -> dict:
@@ -199,10 +193,10 @@ def figures_context(school, today: datetime.date) -> dict:
     }
 
 
-def school_context(school, today: datetime.date | None = None, plan=None) -> dict:
+def school_context(school, today: datetime.date | None = None) -> dict:
     """Everything a school's dashboard shows (the API's figures; the pages keep its two parts, dashboards.panels)."""
     today = today or timezone.localdate()
-    return {**figures_context(school, today), **today_context(school, today, plan)}
+    return {**figures_context(school, today), **today_context(school, today)}
 
 
 # --- a bureau's figures ------------------------------------------------------------------------------------

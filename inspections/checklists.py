@@ -9,8 +9,6 @@ from __future__ import annotations
 import decimal
 import functools
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -18,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import Actor, AuditAction, record
+from core.kept import Kept
 
 from .choices import ItemKind
 from .models import Checklist, ChecklistItem, ChecklistVersion
@@ -28,31 +27,22 @@ ITEM_FIELDS = ("key", "group", "text", "guidance", "kind", "unit", "min_value", 
 
 
 # A version's items never change once published: kept per process (a submission and its form read them).
-ITEMS_KEPT = 256
-_items: OrderedDict[tuple, list[ChecklistItem]] = OrderedDict()
-_items_lock = threading.Lock()
+_items = Kept(256)
 
 
 def items_of(version: ChecklistVersion) -> list[ChecklistItem]:
     """A version's items in order, kept per process (keyed by id and publication time, so an id a rolled-back
     publication left behind and used again cannot return another version's items). Read-only: shared."""
     key = (version.pk, version.created_at)
-    with _items_lock:
-        found = _items.get(key)
-        if found is not None:
-            _items.move_to_end(key)
-            return found
-    items = list(version.items.all())
-    with _items_lock:
-        _items[key] = items
-        while len(_items) > ITEMS_KEPT:
-            _items.popitem(last=False)
+    items = _items.get(key)
+    if items is None:
+        items = list(version.items.all())
+        _items.put(key, items)
     return items
 
 
 def forget_items() -> None:
-    with _items_lock:
-        _items.clear()
+    _items.clear()
 
 
 @functools.cache

@@ -13,8 +13,7 @@ several days (N times a term) belongs, for missed-check purposes, to who held it
 from __future__ import annotations
 
 import datetime
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campus.models import Place
 from core import versions
+from core.kept import Kept
 from grids.choices import COVERING_ROLES
 from grids.models import Assignment, Grid
 from people.models import Person, PostHolding
@@ -169,9 +169,7 @@ class Structure:
 
 # Structures of plans near today (the pages' plans), per process: (school, start, end) → (version, structure).
 CACHED_DAYS = 7
-CACHE_SIZE = 64
-_structures: OrderedDict[tuple, tuple[tuple, Structure]] = OrderedDict()
-_structures_lock = threading.Lock()
+_structures = Kept(64)
 
 
 def structure_for(organisation, start: datetime.date, end: datetime.date, today: datetime.date,
@@ -183,24 +181,17 @@ def structure_for(organisation, start: datetime.date, end: datetime.date, today:
         return Structure(organisation, start, end, intensity, schedules)
     key = (organisation.pk, start, end)
     version = versions.current_for(organisation, versions.PLAN)
-    with _structures_lock:
-        found = _structures.get(key)
-        if found is not None and found[0] == version:
-            _structures.move_to_end(key)
-            return found[1]
+    found = _structures.get(key)
+    if found is not None and found[0] == version:
+        return found[1]
     structure = Structure(organisation, start, end)
-    with _structures_lock:
-        _structures[key] = (version, structure)
-        _structures.move_to_end(key)
-        while len(_structures) > CACHE_SIZE:
-            _structures.popitem(last=False)
+    _structures.put(key, (version, structure))
     return structure
 
 
 def forget_structures() -> None:
     """Drop every kept structure (tests: rolled-back rows may come back with the same ids)."""
-    with _structures_lock:
-        _structures.clear()
+    _structures.clear()
 
 
 def owner_grids(grids: dict, grids_of_place: dict, place_id: int) -> list[int]:
@@ -365,13 +356,18 @@ class Plan:
         return self.people[key].name
 
 
+def assignments_of(person, day: datetime.date, field: str = "pk"):
+    """`field` of the assignments a person answers for on a day, directly or through a post they hold: two
+    indexed arms in one query ("person OR post IN (…)" makes PostgreSQL scan every assignment)."""
+    posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
+    direct = Assignment.objects.filter(person=person).active_on(day).order_by().values_list(field, flat=True)
+    by_post = Assignment.objects.filter(post__in=posts).active_on(day).order_by().values_list(field, flat=True)
+    return direct.union(by_post)
+
+
 def grids_of(person, day: datetime.date) -> set[int]:
     """Grids a person answers for on a day, directly or through a post they hold."""
-    posts = PostHolding.objects.filter(person=person).active_on(day).values("post_id")
-    # Two indexed arms in one query: "person OR post IN (…)" makes PostgreSQL scan every assignment.
-    direct = Assignment.objects.filter(person=person).active_on(day).order_by().values_list("grid_id", flat=True)
-    by_post = Assignment.objects.filter(post__in=posts).active_on(day).order_by().values_list("grid_id", flat=True)
-    return set(direct.union(by_post))
+    return set(assignments_of(person, day, "grid_id"))
 
 
 def plan_for_person(person, day: datetime.date, **kwargs) -> Plan:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import Actor, AuditAction, record
 
+from .checklists import items_of
 from .models import CheckIn, ChecklistVersion, Finding, Inspection, Photo
 
 # A phone's clock is trusted for the day an inspection counts for when it is no more than this far
@@ -116,8 +117,6 @@ def submit(actor: Actor, sub: Submission) -> tuple[Inspection, bool]:
         existing = Inspection.objects.filter(client_id=sub.client_id).first()
         if existing is not None:
             return existing, False
-    from .checklists import items_of
-
     items = items_of(sub.version)
     answers, notes, failed = _validate(sub, items)
     organisation = sub.version.organisation

@@ -24,18 +24,13 @@ class SchoolDay:
         return self.due - self.done
 
 
-def day_plan(school, day: datetime.date) -> Plan:
-    """The school's tasks of yesterday and `day`: what both home-page summaries read (build it once)."""
-    return Plan(school, day - datetime.timedelta(days=1), day, today=day)
-
-
-def school_day(school, day: datetime.date | None = None, plan: Plan | None = None) -> SchoolDay:
+def school_day(school, day: datetime.date | None = None) -> SchoolDay:
     """Today at a school: tasks due and done, yesterday's misses, today's flagged QR scans."""
     from .models import Inspection
 
     day = day or timezone.localdate()
     yesterday = day - datetime.timedelta(days=1)
-    plan = plan or day_plan(school, day)
+    plan = Plan(school, yesterday, day, today=day)
     today_tasks = plan.on(day)
     since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return SchoolDay(
@@ -58,16 +53,14 @@ class MemberDay:
         return sum(1 for t in self.tasks if not t.is_done)
 
 
-def member_day(person, day: datetime.date | None = None, plan: Plan | None = None) -> MemberDay:
-    """A grid member's today: their tasks; and the misses of yesterday in the grids they lead. `plan`: the
-    person's school's `day_plan`, when the page has it already."""
+def member_day(person, day: datetime.date | None = None) -> MemberDay:
+    """A grid member's today: their tasks; and the misses of yesterday in the grids they lead."""
     day = day or timezone.localdate()
     yesterday = day - datetime.timedelta(days=1)
     structure = structure_for(person.organisation, yesterday, day, day)
     led = grids_led_by(person, day, structure.grids)
-    if plan is None or plan.organisation.pk != person.organisation_id or plan.today != day:
-        # Only the grids they lead (their own among them): the same answers as the school's whole plan.
-        plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led, structure=structure)
+    # Only the grids they lead (their own among them): the same answers as the school's whole plan.
+    plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led, structure=structure)
     missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
     # QR scans out of the ordinary since yesterday at places of the grids they lead (the grids' places from the
     # kept structure: no join through the links, no DISTINCT).
