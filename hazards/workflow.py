@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import versions
-from core.audit import Actor, AuditAction, diff, record, snapshot
+from core.audit import Actor, AuditAction, diff, record, record_many, snapshot, unsaved
 from core.tenancy import memberships_of
 from orgs.roles import Capability
 from people.models import person_of
@@ -282,27 +282,34 @@ def escalate_overdue(today: datetime.date) -> list[Hazard]:
         if hazard.events.filter(action="escalate", at__date=today).exists():
             continue
         try:
-            fresh = escalate(None, hazard, hazard.version, automatic=True,
-                             reason=_("逾期未整改，自动上报（期限：%(deadline)s）") % {"deadline": hazard.deadline})
+            with transaction.atomic():  # escalated and flagged together, or neither
+                fresh = escalate(None, hazard, hazard.version, automatic=True,
+                                 reason=_("逾期未整改，自动上报（期限：%(deadline)s）") % {"deadline": hazard.deadline})
+                if not fresh.is_overdue:  # read under escalate's lock
+                    Hazard.objects.filter(pk=fresh.pk).update(is_overdue=True)
+                    fresh.is_overdue = True
+                    record(Actor.system(), AuditAction.UPDATE, fresh, changes={"is_overdue": [False, True]})
+                versions.changed(fresh.organisation_id, versions.HAZARDS)
         except Conflict:
             continue
-        with transaction.atomic():
-            Hazard.objects.filter(pk=fresh.pk).update(is_overdue=True)
-            versions.changed(fresh.organisation_id, versions.HAZARDS)
         done.append(fresh)
     return done
 
 
 def flag_left_overnight(today: datetime.date) -> int:
     """隐患不过夜: hazards found before today that nobody has acted on (still 待处理 at its own grid or
-    school, with no step after being reported) are flagged for the safety office."""
+    school, with no step after being reported) are flagged for the safety office, each with an audit entry."""
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     stale = Hazard.objects.filter(state=State.REPORTED, found_at__lt=start_of_today, left_overnight=False,
                                   level__in=[Level.GRID, Level.SCHOOL], version=1)
-    with transaction.atomic():  # the rows locked, flagged, and their schools' dashboards told
-        rows = list(stale.select_for_update().values_list("pk", "organisation_id"))
-        flagged = Hazard.objects.filter(pk__in=[pk for pk, _org in rows]).update(left_overnight=True)
-        for organisation_id in sorted({org for _pk, org in rows}):
+    with transaction.atomic():  # the rows locked, flagged and audited, and their schools' dashboards told
+        # One query for any number of rows: the hazards locked (not their schools) with what the entries need.
+        hazards = list(stale.select_for_update(of=("self",)).select_related("organisation")
+                       .only("description", "organisation", "organisation__path"))
+        flagged = Hazard.objects.filter(pk__in=[h.pk for h in hazards]).update(left_overnight=True)
+        system = Actor.system()
+        record_many([unsaved(system, AuditAction.UPDATE, h, {"left_overnight": [False, True]}) for h in hazards])
+        for organisation_id in sorted({h.organisation_id for h in hazards}):
             versions.changed(organisation_id, versions.HAZARDS)
     return flagged
 

@@ -10,7 +10,7 @@ is made in a few statements, with the same outcome:
   to the database's constraints;
 - the rows and the new grids' places and time slots are inserted in batches, the audit events by
   COPY on PostgreSQL: the same events, field for field, that `core.actions.create_object` and
-  `grids.actions.set_grid_links` record one at a time (`audit_event` mirrors `core.audit.record`);
+  `grids.actions.set_grid_links` record one at a time (`core.audit.unsaved` mirrors `core.audit.record`);
 - the receivers of `post_save` (and `m2m_changed` for the grids' places and time slots) are told once
   per run and school, with the run's first object: those that watch these models — the cached coverage
   counts, the inspection plan's data version — ask only whether a school's rows changed (one at a
@@ -29,8 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.signals import m2m_changed, post_save
 
-from core.audit import Actor, AuditAction, diff, snapshot
-from core.models import AuditEvent
+from core.audit import AuditAction, diff, record_many, snapshot, unsaved
 from grids.models import Grid
 
 BATCH = 1000
@@ -57,17 +56,6 @@ def runs(steps: list) -> list[list]:
         else:
             out.append([step])
     return out
-
-
-def audit_event(actor: Actor, action: str, obj: models.Model, changes: dict) -> AuditEvent:
-    """The unsaved entry `core.audit.record(actor, action, obj, changes=changes)` would write."""
-    organisation = obj.audit_organisation() if hasattr(obj, "audit_organisation") else None
-    return AuditEvent(  # by ids: setting related objects costs more than the rest of the entry
-        actor_id=actor.user.pk if actor.user is not None else None, actor_name=actor.name[:150],
-        organisation_id=organisation.pk if organisation is not None else None,
-        org_path=organisation.path if organisation is not None else "", action=action,
-        object_type=obj._meta.label_lower, object_id=str(obj.pk) if obj.pk is not None else "",
-        object_repr=str(obj)[:255], changes=changes or {}, ip=actor.ip, request_id=actor.request_id)
 
 
 def _foreign_keys(model) -> list:
@@ -143,11 +131,11 @@ def create(ctx, steps: list, refused: Callable) -> None:
     for step, obj, covers in zip(steps, objects, links, strict=True):
         if step.insert.keep is not None:
             step.insert.keep(ctx, obj)
-        events.append(audit_event(ctx.actor, AuditAction.CREATE, obj, diff({}, snapshot(obj))))
+        events.append(unsaved(ctx.actor, AuditAction.CREATE, obj, diff({}, snapshot(obj))))
         changes = {name: [[], sorted(str(o) for o in new)] for name, new in covers.items() if new}
         if changes:  # what set_grid_links records for a new grid
-            events.append(audit_event(ctx.actor, AuditAction.UPDATE, obj, changes))
-    append(events)
+            events.append(unsaved(ctx.actor, AuditAction.UPDATE, obj, changes))
+    record_many(events)
     _announce(model, objects, links)
 
 
@@ -168,20 +156,6 @@ def _announce(model, objects: list, links: list[dict]) -> None:
         for grid, covered in covering.values():
             m2m_changed.send(sender=field.remote_field.through, instance=grid, action="post_add", reverse=False,
                              model=field.related_model, pk_set={o.pk for o in covered}, using=connection.alias)
-
-
-def append(events: list[AuditEvent]) -> None:
-    """Write audit entries (not read back): by COPY on PostgreSQL (about half the time of bulk_create's
-    INSERT of the same rows), else by bulk_create. Each value goes through its field as the ORM's does."""
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create(events, batch_size=BATCH)
-        return
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(AuditEvent._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for event in events:
-            copy.write_row([f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields])
 
 
 def _link(grids: list, links: list[dict]) -> None:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campus.models import Place
 from core import versions
-from core.audit import Actor, AuditAction, diff, record, snapshot
+from core.audit import Actor, AuditAction, diff, record, record_many, snapshot, unsaved
 from core.models import AuditEvent
 from grids import coverage
 from grids.models import Assignment, Grid, TimeSlot
@@ -96,8 +96,8 @@ def test_a_bulk_event_is_the_event_record_writes(cast):
     actor = Actor(user=cast.alice, ip="10.0.0.9", request_id="req-2")
     grid = Grid.objects.create(organisation=cast.school1, name="领导小组", kind="leadership")
     written = record(actor, AuditAction.CREATE, grid, changes=diff({}, snapshot(grid)))
-    built = bulk.audit_event(actor, AuditAction.CREATE, grid, diff({}, snapshot(grid)))
-    bulk.append([built])
+    built = unsaved(actor, AuditAction.CREATE, grid, diff({}, snapshot(grid)))
+    record_many([built])
     appended = AuditEvent.objects.get(pk__gt=written.pk)
     for field in AuditEvent._meta.concrete_fields:
         if field.name not in ("id", "at"):
