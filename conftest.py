@@ -17,7 +17,7 @@ def client_for(client):
     """client_for(user): a test client logged in as that user (no password round trip)."""
 
     def login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="orgs.backends.Backend")
         return client
 
     return login

@@ -118,7 +118,7 @@ def main():
     rows = []
     for username in ("b_s0_u0", "b_admin"):
         client = Client()
-        client.force_login(User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(User.objects.get(username=username), backend="orgs.backends.Backend")
         school = Organisation.objects.get(code="b-s0")
         for label, url in [
             ("home", "/"),

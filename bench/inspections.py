@@ -262,7 +262,7 @@ def log_in(teachers: list[Teacher]) -> None:
             user = users[teacher.user_id]
             session = engine.SessionStore()
             session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[BACKEND_SESSION_KEY] = "orgs.backends.Backend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
             teacher.session_key = session.session_key

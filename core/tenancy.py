@@ -42,6 +42,11 @@ def memberships_of(user) -> list:
     return user.__dict__["_safegrid_memberships"]
 
 
+def remember_memberships(user, memberships: list) -> None:
+    """Memberships loaded with the user (`orgs.backends.Backend`): `memberships_of` answers from them."""
+    user.__dict__["_safegrid_memberships"] = memberships
+
+
 def visible_paths(user, capability: str | None = None) -> list[str]:
     """Organisation paths the user sees, minimal (no path below another)."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -210,7 +210,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "orgs.backends.Backend",  # Django's ModelBackend, the memberships and person loaded with the user
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -227,6 +227,11 @@ if TESTING:
 SESSION_IDLE_MINUTES = int(os.environ.get("SAFEGRID_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
+# With a shared cache (Redis), sessions are read from it and written through to the database: no session
+# query per request, and a session survives the cache's loss. Without one, the database alone (a per-process
+# cache would not be shared by several workers).
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if os.environ.get("SAFEGRID_REDIS_URL")
+                  else "django.contrib.sessions.backends.db")
 SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "orgs.backends.Backend"
 
 
 @dataclasses.dataclass

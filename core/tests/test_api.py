@@ -209,7 +209,7 @@ def test_session_of_an_account_that_must_change_its_password_is_refused(cast, cl
 
 def test_session_write_without_csrf_token_is_refused_in_chinese(cast):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(cast.alice, backend="orgs.backends.Backend")
     response = post_json(client, f"{API}/organisations", {})
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"] and "刷新页面" in response.json()["detail"]

@@ -76,6 +76,6 @@ def test_demo_grid_staff_see_the_grids_they_answer_for(db, client):
     call_command("demo")
     member = User.objects.get(username="school1_member")
     assert member.person.assignments.filter(role="head_teacher").exists()
-    client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(member, backend="orgs.backends.Backend")
     mine = client.get("/").content.decode().split("我负责的网格", 1)[1].split("</div>", 1)[0]
     assert "班主任" in mine

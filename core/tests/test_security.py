@@ -136,7 +136,7 @@ def test_account_created_by_an_administrator_must_change_password_first(cast, cl
 
 
 def test_password_change_refuses_a_weak_password_with_a_chinese_message(cast, client):
-    client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(cast.alice, backend="orgs.backends.Backend")
     response = client.post(reverse("password_change"), {
         "old_password": PASSWORD, "new_password1": "aliceaaaa", "new_password2": "aliceaaaa",
     })

@@ -193,7 +193,7 @@ def test_sibling_school_gets_404_from_every_object_url(cast, client):
     failures, unreached = [], []
 
     def sibling_tries(route, converters, values):
-        client.force_login(cast.charlie, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(cast.charlie, backend="orgs.backends.Backend")
         for value in values:
             url = _url(route, converters, value)
             for method in METHODS:
@@ -205,7 +205,7 @@ def test_sibling_school_gets_404_from_every_object_url(cast, client):
         # Which of school1's objects this URL shows its owner (GET changes nothing): the sibling must get 404
         # from every method on exactly those. Ids are unique across tables (_spread_ids), so no other id names
         # an object of this URL's kind.
-        client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(cast.alice, backend="orgs.backends.Backend")
         shown = [v for v in candidates
                  if _request(client, "get", _url(route, converters, v), route, v).status_code not in (404, 405)]
         if shown:
@@ -213,7 +213,7 @@ def test_sibling_school_gets_404_from_every_object_url(cast, client):
             continue
         # A URL without GET: every id, every method, for the sibling first; then the owner must reach one.
         sibling_tries(route, converters, candidates)
-        client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(cast.alice, backend="orgs.backends.Backend")
         reached = False
         for value in candidates:
             url = _url(route, converters, value)

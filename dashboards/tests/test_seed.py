@@ -226,12 +226,12 @@ def test_the_pages_load_for_a_seeded_safety_office(district, client, path):
     user = User.objects.get(username="a1_safety")
     assert user.check_password(seed.DEFAULT_PASSWORD)
     assert user.person.title == "安全办主任"
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="orgs.backends.Backend")
     assert client.get(path).status_code == 200
 
 
 def test_the_bureau_home_lists_the_seeded_schools(district, client):
-    client.force_login(User.objects.get(username="a_admin"), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(User.objects.get(username="a_admin"), backend="orgs.backends.Backend")
     response = client.get("/")
     assert response.status_code == 200
     assert Organisation.objects.get(pk=district.school_ids[0]).name in response.content.decode()

@@ -50,7 +50,7 @@ def _sessions_outlive_time_travel(settings):
 
 @pytest.fixture
 def phone(client, school):
-    client.force_login(school.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(school.user, backend="orgs.backends.Backend")
     return client
 
 
@@ -79,7 +79,7 @@ def test_today_lists_my_due_tasks_with_a_start_button_and_precache_links(phone, 
 
 
 def test_today_without_a_linked_person_says_so(client, cast, school):
-    client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(cast.alice, backend="orgs.backends.Backend")
     assert "尚未关联人员档案" in client.get(reverse("inspections:today")).content.decode()
 
 
@@ -224,7 +224,7 @@ def test_a_scan_outside_the_time_window_is_flagged_not_refused(phone, school, ca
 
 def test_another_schools_qr_link_and_tasks_are_not_found(client, cast, school):
     other = make_school(cast.school2)
-    client.force_login(school.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(school.user, backend="orgs.backends.Backend")
     assert client.get(reverse("inspections:scan", args=[other.room101.qr_token])).status_code == 404
     assert client.post(reverse("inspections:check_in", args=[other.room101.qr_token]), {}).status_code == 404
     assert client.get(task_url(school, target=f"g{other.class_grid.pk}")).status_code == 404
@@ -237,9 +237,9 @@ def test_the_done_page_is_for_the_submitter_and_those_who_read_records(client, c
     done = json.loads(response.content)["redirect"]
     assert "零报告" in phone.get(done).content.decode()
     other = make_user("zhou", cast.school1, Role.GRID_MEMBER)
-    client.force_login(other, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(other, backend="orgs.backends.Backend")
     assert client.get(done).status_code == 403
-    client.force_login(cast.alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(cast.alice, backend="orgs.backends.Backend")
     assert client.get(done).status_code == 200
 
 
