@@ -70,10 +70,12 @@ def _key(kind: str, facts: tuple, state: tuple, topics: tuple[tuple, tuple]) -> 
     return f"dashboards:{kind}:{code_digest()}:" + hashlib.sha256(repr((facts, own)).encode()).hexdigest()
 
 
-def school_panel(school, today: datetime.date, *, read_only: bool = False, can_review_public: bool = False) -> dict:
+def school_panel(school, today: datetime.date, *, read_only: bool = False, can_review_public: bool = False,
+                 plan=None) -> dict:
     """{"school_html": the rendered panel, "risk": the school's risk key}. Its two parts are kept apart: today's
     inspections (which every submission changes) and the other figures (which submissions that find nothing
-    leave alone); one query reads the versions of both."""
+    leave alone); one query reads the versions of both. `plan`: a callable giving the school's day plan
+    (`inspections.summary.day_plan`), shared with the person's own panel on the same page."""
     from . import views
 
     up = TODAY_TOPICS[0] + FIGURES_TOPICS[0]
@@ -92,21 +94,24 @@ def school_panel(school, today: datetime.date, *, read_only: bool = False, can_r
                    "risk": context["period_row"].risk}
         cache.set(keys["figures"], figures, KEEP_SECONDS)
     if today_html is None:
-        context = {**views.today_context(school, today), **flags}
+        context = {**views.today_context(school, today, plan() if plan is not None else None), **flags}
         today_html = str(render_to_string("dashboards/_school_today.html", context))
         cache.set(keys["today"], today_html, KEEP_SECONDS)
     html = figures["cards"] + today_html + figures["rest"]
     return {"school_html": mark_safe(html), "risk": figures["risk"]}  # noqa: S308 — our own templates' output
 
 
-# A person's own panel (their tasks today, yesterday's misses and flagged scans in the grids they lead, the grids
-# they answer for): the plan's topics of their school and above (grids, people, posts), its inspections.
+# A person's own panel, in two parts: their tasks today with yesterday's misses and flagged scans in the grids they
+# lead (the plan's topics of their school and above — grids, people, posts — and its inspections), and the grids
+# they answer for (the plan's topics only: the morning's submissions leave it kept).
 MEMBER_TOPICS = ((versions.PLAN, versions.COVERAGE), (versions.INSPECTIONS,))
+MEMBER_GRIDS_TOPICS = ((versions.PLAN, versions.COVERAGE), ())
 
 
-def member_panel(user, person, today: datetime.date) -> dict:
+def member_panel(user, person, today: datetime.date, *, plan=None) -> dict:
     """{"my_tasks_html", "my_grids_html", "has_assignments"}: a person's own panel, kept per state of their
-    school's plan and inspections, the day, the language and the user's scope."""
+    school's plan (and, for the tasks, its inspections), the day, the language and the user's scope. `plan`: a
+    callable giving their school's day plan, when the page has one."""
     from core.tenancy import visible_paths
     from inspections.summary import member_day
 
@@ -115,17 +120,21 @@ def member_panel(user, person, today: datetime.date) -> dict:
     state = versions.snapshot(person.organisation.path, *MEMBER_TOPICS)
     facts = (user.pk, person.pk, person.organisation_id, str(today), translation.get_language(),
              sorted(visible_paths(user)))
-    key = _key("member", facts, state, MEMBER_TOPICS)
-    found = cache.get(key)
-    if found is None:
+    keys = {"tasks": _key("member-tasks", facts, state, MEMBER_TOPICS),
+            "grids": _key("member-grids", facts, state, MEMBER_GRIDS_TOPICS)}
+    found = cache.get_many(list(keys.values()))
+    tasks_html, grids = found.get(keys["tasks"]), found.get(keys["grids"])
+    if grids is None:
         assignments = views.my_assignments(user)
-        context = {"my_day": member_day(person, today), "my_assignments": assignments, "today": today}
-        found = {"my_tasks_html": str(render_to_string("dashboards/_my_tasks.html", context)),
-                 "my_grids_html": str(render_to_string("dashboards/_my_grids.html", context)),
+        grids = {"html": str(render_to_string("dashboards/_my_grids.html", {"my_assignments": assignments})),
                  "has_assignments": bool(assignments)}
-        cache.set(key, found, KEEP_SECONDS)
-    return {**found, "my_tasks_html": mark_safe(found["my_tasks_html"]),  # noqa: S308 — our own templates' output
-            "my_grids_html": mark_safe(found["my_grids_html"])}  # noqa: S308
+        cache.set(keys["grids"], grids, KEEP_SECONDS)
+    if tasks_html is None:
+        my_day = member_day(person, today, plan() if plan is not None else None)
+        tasks_html = str(render_to_string("dashboards/_my_tasks.html", {"my_day": my_day, "today": today}))
+        cache.set(keys["tasks"], tasks_html, KEEP_SECONDS)
+    return {"my_tasks_html": mark_safe(tasks_html),  # noqa: S308 — our own templates' output
+            "my_grids_html": mark_safe(grids["html"]), "has_assignments": grids["has_assignments"]}  # noqa: S308
 
 
 def bureau_section(user, root, today: datetime.date, *, sort: str | None, direction: str | None) -> str:

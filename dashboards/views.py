@@ -14,6 +14,7 @@ come from dashboards.figures (daily roll-ups), today's live ones from a few grou
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from core import access
 from core.models import AuditAction, AuditEvent
+from inspections.summary import day_plan
 from orgs.choices import SCHOOL_KINDS, OrgKind
 from orgs.models import Membership, Organisation
 from orgs.roles import Capability, Role
@@ -165,11 +167,13 @@ def trend_context(months: list[figures.Month], title_suffix: str = "") -> dict:
     }
 
 
-def today_context(school, today: datetime.date) -> dict:
-    """A school's today: tasks due and done, yesterday's misses, flagged scans, failed checks."""
+def today_context(school, today: datetime.date, plan=None) -> dict:
+    """A school's today: tasks due and done, yesterday's misses, flagged scans, failed checks (`plan`: the
+    school's `inspections.summary.day_plan`, if the caller has it)."""
     from inspections.summary import school_day
 
-    return {"inspections_today": school_day(school, today), "inspection_links": inspection_links(school, today)}
+    return {"inspections_today": school_day(school, today, plan),
+            "inspection_links": inspection_links(school, today)}
 
 
 def figures_context(school, today: datetime.date) -> dict:
@@ -394,9 +398,12 @@ def home(request):
         # A range on `at`, not at__date: a function of the column would scan the whole log.
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
     today = timezone.localdate()
+    school = plan = None
     if membership.organisation.kind != OrgKind.BUREAU and membership.role in (Role.SCHOOL_LEADER, Role.SAFETY_OFFICE):
-        context["school"] = membership.organisation
-        context.update(panels.school_panel(membership.organisation, today,
+        school = context["school"] = membership.organisation
+        # Built at most once, and only if a part of the page is computed again: both panels read it.
+        plan = functools.cache(functools.partial(day_plan, school, today))
+        context.update(panels.school_panel(school, today, plan=plan,
                                            can_review_public=user.has_capability(Capability.MANAGE_HAZARDS)))
     context["my_assignments"] = []
     person = person_of(user)
@@ -405,7 +412,9 @@ def home(request):
 
         if person.organisation_id == membership.organisation_id:
             person.organisation = membership.organisation  # loaded with the memberships already
-        context.update(panels.member_panel(user, person, today))
+        context.update(panels.member_panel(user, person, today,
+                                           plan=plan if school is not None and person.organisation_id == school.pk
+                                           else None))
         context["my_hazards"] = member_hazards(user)
         context["my_open_hazards"] = my_open_hazards(person)
         context["today"] = today

@@ -24,13 +24,19 @@ class SchoolDay:
         return self.due - self.done
 
 
-def school_day(school, day: datetime.date | None = None) -> SchoolDay:
-    """Today at a school: tasks due and done, yesterday's misses, today's flagged QR scans."""
+def day_plan(school, day: datetime.date) -> Plan:
+    """The school's whole plan of yesterday and `day` (what `school_day` and `member_day` read)."""
+    return Plan(school, day - datetime.timedelta(days=1), day, today=day)
+
+
+def school_day(school, day: datetime.date | None = None, plan: Plan | None = None) -> SchoolDay:
+    """Today at a school: tasks due and done, yesterday's misses, today's flagged QR scans. `plan`: the school's
+    `day_plan`, when the caller has it already."""
     from .models import Inspection
 
     day = day or timezone.localdate()
     yesterday = day - datetime.timedelta(days=1)
-    plan = Plan(school, yesterday, day, today=day)
+    plan = plan or day_plan(school, day)
     today_tasks = plan.on(day)
     since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return SchoolDay(
@@ -53,19 +59,23 @@ class MemberDay:
         return sum(1 for t in self.tasks if not t.is_done)
 
 
-def member_day(person, day: datetime.date | None = None) -> MemberDay:
-    """A grid member's today: their tasks; and the misses of yesterday in the grids they lead."""
+def member_day(person, day: datetime.date | None = None, plan: Plan | None = None) -> MemberDay:
+    """A grid member's today: their tasks; and the misses of yesterday in the grids they lead. `plan`: their
+    school's `day_plan`, when the caller has it already (a school's safety office on its home page)."""
     day = day or timezone.localdate()
     yesterday = day - datetime.timedelta(days=1)
-    structure = structure_for(person.organisation, yesterday, day, day)
-    led = grids_led_by(person, day, structure.grids)
-    # Only the grids they lead (their own among them): the same answers as the school's whole plan.
-    plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led, structure=structure)
+    if plan is None:
+        structure = structure_for(person.organisation, yesterday, day, day)
+        led = grids_led_by(person, day, structure.grids)
+        # Only the grids they lead (their own among them): the same answers as the school's whole plan.
+        plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led, structure=structure)
+    else:
+        led = grids_led_by(person, day, plan.grids)
     missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
     # QR scans out of the ordinary since yesterday at places of the grids they lead (the grids' places from the
     # kept structure: no join through the links, no DISTINCT).
     since = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time.min))
-    places = [pk for pk, grids in structure.grids_of_place.items() if led.intersection(grids)]
+    places = [pk for pk, grids in plan.grids_of_place.items() if led.intersection(grids)]
     flagged = list(CheckIn.objects.filter(organisation_id=person.organisation_id, flagged=True, server_time__gte=since,
                                           place__in=places or [0])
                    .select_related("place", "person").order_by("-server_time")[:20])

@@ -259,6 +259,48 @@ def test_a_persons_panel_is_kept_and_follows_their_tasks_and_their_grids(cast, w
     assert member(user) == assigned
 
 
+def test_a_submission_computes_the_persons_tasks_again_and_keeps_their_grids(cast, wang, monkeypatch):
+    from core.testing.inspections import ALL_PASS, do_inspection
+
+    user, school, made = wang
+    calls = []
+    real = views.my_assignments
+    monkeypatch.setattr(views, "my_assignments", lambda u: calls.append(u.pk) or real(u))
+    first = member(user)
+    assert calls == [user.pk]
+    do_inspection(made["schedule"], grid=school.class_grid, on=TODAY, answers=ALL_PASS)
+    after = member(user)
+    assert calls == [user.pk]  # the grids they answer for: kept through the submission
+    assert after["my_grids_html"] == first["my_grids_html"] and after["my_tasks_html"] != first["my_tasks_html"]
+
+
+def test_the_safety_offices_home_builds_one_plan_for_its_school_and_its_own_tasks(cast, wang, client_for, monkeypatch):
+    """The school's today and the officer's own tasks, both computed again after a submission, share the plan."""
+    from core.actions import update_object
+    from core.testing.personas import make_user
+    from inspections import due
+    from orgs.roles import Role
+
+    user, school, made = wang
+    officer = make_user("officer", cast.school1, Role.SAFETY_OFFICE, name="安全办")
+    update_object(Actor(), school.zhao, user=officer)
+    client = client_for(officer)
+    plans = []
+    real = due.Plan.__init__
+
+    def counting(self, organisation, *args, **kwargs):
+        if args[:2] == (TODAY - datetime.timedelta(days=1), TODAY):  # (a roll-up's refresh plans past days)
+            plans.append(kwargs.get("only_grids"))
+        real(self, organisation, *args, **kwargs)
+
+    monkeypatch.setattr(due.Plan, "__init__", counting)
+    assert client.get("/").status_code == 200
+    assert plans == [None]  # one whole-school plan for both panels
+    plans.clear()
+    assert client.get("/").status_code == 200
+    assert plans == []  # both kept
+
+
 def test_a_deploy_with_other_code_never_serves_what_the_old_code_kept(cast, computed, monkeypatch):
     assert panels.code_digest() == panels.code_digest() and len(panels.code_digest()) == 16
     panel(cast.school1)
