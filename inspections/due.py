@@ -139,6 +139,30 @@ class Structure:
         self.people = {p.pk: p for p in Person.objects.filter(organisation=organisation, pk__in=person_ids)
                        .only("pk", "organisation_id", "name", "status", "left_on", "user_id")}
 
+    def grids_of(self, person_id: int, day: datetime.date) -> set[int]:
+        """The school's grids a person answers for on a day (a day of the structure's span), directly or through
+        a post they hold: what `grids_of(person, day)` reads from the database, within this school. Through an
+        index by person built on first use."""
+        index = self.__dict__.get("_by_person")
+        if index is None:
+            direct, by_post, held = defaultdict(list), defaultdict(list), defaultdict(list)
+            for rows in self.assignments.values():
+                for a in rows:
+                    if a.person_id:
+                        direct[a.person_id].append(a)
+                    if a.post_id:
+                        by_post[a.post_id].append(a)
+            for rows in self.holdings.values():
+                for h in rows:
+                    held[h.person_id].append(h)
+            index = self.__dict__["_by_person"] = (direct, by_post, held)
+        direct, by_post, held = index
+        found = {a.grid_id for a in direct.get(person_id, ()) if a.active_on(day)}
+        for h in held.get(person_id, ()):
+            if h.active_on(day):
+                found.update(a.grid_id for a in by_post.get(h.post_id, ()) if a.active_on(day))
+        return found & self.grids.keys()
+
     def skeleton_for(self, grid_ids: set[int]) -> list[tuple]:
         """The skeleton's tasks on these grids or on places they answer for (in skeleton order), through an
         index by grid built on first use: a person's or a plate's plan is a few of a school's thousands."""
@@ -214,7 +238,8 @@ class Plan:
         self.organisation = organisation
         self.start, self.end = start, end
         self.today = today or timezone.localdate()
-        structure = structure or structure_for(organisation, start, end, self.today, intensity, schedules)
+        structure = self.structure = structure or structure_for(organisation, start, end, self.today, intensity,
+                                                                schedules)
         self.calendar, self.schedules = structure.calendar, structure.schedules
         self.grids, self.places, self.grids_of_place = structure.grids, structure.places, structure.grids_of_place
         self.assignments, self.holdings, self.people = structure.assignments, structure.holdings, structure.people
@@ -370,21 +395,29 @@ def grids_of(person, day: datetime.date) -> set[int]:
     return set(assignments_of(person, day, "grid_id"))
 
 
-def plan_for_person(person, day: datetime.date, **kwargs) -> Plan:
-    """The plan of a person's own tasks on a day (`for_person` answers the same as on the whole plan)."""
-    return Plan(person.organisation, day, day, only_grids=grids_of(person, day), **kwargs)
+def plan_for_person(person, day: datetime.date, *, today: datetime.date | None = None) -> Plan:
+    """The plan of a person's own tasks on a day (`for_person` answers the same as on the whole plan): their
+    grids read from the school's kept structure."""
+    today = today or timezone.localdate()
+    structure = structure_for(person.organisation, day, day, today)
+    return Plan(person.organisation, day, day, today=today, only_grids=structure.grids_of(person.pk, day),
+                structure=structure)
 
 
-def plan_for_place(place, start: datetime.date, end: datetime.date, **kwargs) -> Plan:
-    """The plan of what a QR plate at a place opens (`for_place` answers the same as on the whole plan)."""
-    covering = set(Grid.places.through.objects.filter(place=place).values_list("grid_id", flat=True))
-    return Plan(place.organisation, start, end, only_grids=covering, **kwargs)
+def plan_for_place(place, start: datetime.date, end: datetime.date, *, today: datetime.date | None = None) -> Plan:
+    """The plan of what a QR plate at a place opens (`for_place` answers the same as on the whole plan): the
+    grids covering the place read from the school's kept structure."""
+    today = today or timezone.localdate()
+    structure = structure_for(place.organisation, start, end, today)
+    return Plan(place.organisation, start, end, today=today, only_grids=set(structure.grids_of_place.get(place.pk, ())),
+                structure=structure)
 
 
-def grids_led_by(person, day: datetime.date, grids: dict | None = None) -> set[int]:
-    """Grids a person answers for on a day, with every grid below them (a leader sees their subtree). `grids`:
-    the school's grids by id, when the caller has them (a kept plan structure's)."""
-    roots = grids_of(person, day)
+def grids_led_by(person, day: datetime.date, structure: Structure | None = None) -> set[int]:
+    """Grids a person answers for on a day, with every grid below them (a leader sees their subtree).
+    `structure`: the school's plan structure spanning the day, when the caller has it (no query then)."""
+    roots = grids_of(person, day) if structure is None else structure.grids_of(person.pk, day)
+    grids = structure.grids if structure is not None else None
     children: dict[int, list[int]] = defaultdict(list)
     pairs = ((pk, g.parent_id) for pk, g in grids.items()) if grids is not None else (
         Grid.objects.filter(organisation_id=person.organisation_id).values_list("pk", "parent_id"))

@@ -66,11 +66,11 @@ def member_day(person, day: datetime.date | None = None, plan: Plan | None = Non
     yesterday = day - datetime.timedelta(days=1)
     if plan is None:
         structure = structure_for(person.organisation, yesterday, day, day)
-        led = grids_led_by(person, day, structure.grids)
+        led = grids_led_by(person, day, structure)
         # Only the grids they lead (their own among them): the same answers as the school's whole plan.
         plan = Plan(person.organisation, yesterday, day, today=day, only_grids=led, structure=structure)
     else:
-        led = grids_led_by(person, day, plan.grids)
+        led = grids_led_by(person, day, plan.structure)
     missed = [t for t in plan.missed_for_grids(led) if t.window.end == yesterday]
     # QR scans out of the ordinary since yesterday at places of the grids they lead (the grids' places from the
     # kept structure: no join through the links, no DISTINCT).

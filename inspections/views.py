@@ -84,7 +84,8 @@ def today(request):
     recent_ids = list(access.scoped(request.user, Inspection).filter(submitted_by=request.user)
                       .values_list("pk", flat=True)[:10])
     recent = (Inspection.objects.filter(pk__in=recent_ids or [0]).select_related("version__checklist", "grid", "place")
-              .order_by("-on_date", "-received_at"))
+              .only("on_date", "failed_count", "version__checklist__name", "grid__name", "place__name")
+              .order_by("-on_date", "-received_at"))  # what the list shows: not the answers, notes or remark
     return render(request, "inspections/today.html", {
         "person": person, "day": day, "tasks": tasks, "recent": recent, "nav_active": "patrol",
         "open_count": sum(1 for t in tasks if not t.is_done),

@@ -145,6 +145,26 @@ def test_a_persons_and_a_places_plan_answer_as_the_whole_schools_does(cast, scho
     assert keys(whole.for_person(school.zhao.pk, day)) and keys(whole.for_place(school.room101.pk, day))
 
 
+def test_the_structure_knows_whose_grids_are_whose_as_the_database_does(cast, school):
+    """A person's grids from the kept structure (patrol pages, home panels) equal the two-armed query's, for
+    people with their own assignments and through a post (the guard), around a handover and a post's end."""
+    from inspections.due import Structure, grids_of
+    from people.models import Person
+
+    grid_actions.handover(Actor(), school.class_head, on=D(2026, 9, 29), person=school.li)
+    start, end = D(2026, 9, 27), D(2026, 10, 2)
+    structure = Structure(cast.school1, start, end)
+    people = list(Person.objects.filter(organisation=cast.school1))
+    seen = set()
+    for day in (start + datetime.timedelta(days=n) for n in range((end - start).days + 1)):
+        for person in people:
+            expected = grids_of(person, day) & structure.grids.keys()
+            assert structure.grids_of(person.pk, day) == expected, (person.name, day)
+            seen.add((person.pk, frozenset(expected)))
+    assert structure.grids_of(school.zhao.pk, start)  # the guard's grids come through the post
+    assert len({frozenset(g) for _p, g in seen}) > 3  # the comparison covers people with different grids
+
+
 def test_a_plan_near_today_keeps_its_structure_until_anything_it_reads_changes(cast, school):
     """Pages' plans reuse the school's structure per process (two queries: its version, the inspections),
     and every kind of change to what it reads shows at once — including a change from another process."""
