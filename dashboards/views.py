@@ -394,7 +394,8 @@ def home(request):
     if user.has_capability(Capability.VIEW_AUDIT):
         midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         events = access.scoped(user, AuditEvent, Capability.VIEW_AUDIT)
-        context["recent_events"] = events.select_related("organisation")[:8]
+        # What the list shows: not the changes (a roster import's entries carry whole rows).
+        context["recent_events"] = events.only("at", "actor_id", "actor_name", "action", "object_repr")[:8]
         # A range on `at`, not at__date: a function of the column would scan the whole log.
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
     today = timezone.localdate()
