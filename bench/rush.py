@@ -42,7 +42,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 USER_PREFIX = "rush_"
 KNEE_P95_MS = 500
-STEPS = (40, 50, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500, 650, 800, 1000)
+STEPS = (40, 50, 60, 80, 100, 115, 130, 145, 160, 180, 200, 250, 300, 400, 500, 650, 800, 1000)
 
 
 def setup(db_url: str) -> None:
