@@ -91,23 +91,24 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
-def record(
+def unsaved(
     actor: Actor,
     action: str,
     obj: models.Model | None = None,
+    changes: dict | None = None,
     *,
     organisation=None,
-    changes: dict | None = None,
     object_type: str = "",
     object_repr: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
+    """The entry `record` writes, unsaved (for `record_many`, which writes many at once)."""
     if obj is not None:
         if organisation is None:
             organisation = obj.audit_organisation() if hasattr(obj, "audit_organisation") else None
         object_type = object_type or obj._meta.label_lower
         object_repr = object_repr or str(obj)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor.user,
         actor_name=(actor_name or actor.name)[:150],
         organisation=organisation,
@@ -122,15 +123,13 @@ def record(
     )
 
 
-def unsaved(actor: Actor, action: str, obj: models.Model, changes: dict) -> AuditEvent:
-    """The entry `record(actor, action, obj, changes=changes)` would write, unsaved: for `record_many`."""
-    organisation = obj.audit_organisation() if hasattr(obj, "audit_organisation") else None
-    return AuditEvent(  # by ids: setting related objects costs more than the rest of the entry
-        actor_id=actor.user.pk if actor.user is not None else None, actor_name=actor.name[:150],
-        organisation_id=organisation.pk if organisation is not None else None,
-        org_path=organisation.path if organisation is not None else "", action=action,
-        object_type=obj._meta.label_lower, object_id=str(obj.pk) if obj.pk is not None else "",
-        object_repr=str(obj)[:255], changes=changes or {}, ip=actor.ip, request_id=actor.request_id)
+def record(actor: Actor, action: str, obj: models.Model | None = None, *, changes: dict | None = None,
+           **fields) -> AuditEvent:
+    """Write one audit entry: who (`actor`), what (`action` on `obj`, `changes` as {field: [before, after]}),
+    where (`organisation`, by default the object's)."""
+    event = unsaved(actor, action, obj, changes, **fields)
+    event.save()
+    return event
 
 
 def record_many(events: list[AuditEvent]) -> None:

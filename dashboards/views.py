@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from core import access
 from core.models import AuditAction, AuditEvent
-from inspections.summary import day_plan
+from inspections.summary import day_plan, school_day
 from orgs.choices import SCHOOL_KINDS, OrgKind
 from orgs.models import Membership, Organisation
 from orgs.roles import Capability, Role
@@ -170,8 +170,6 @@ def trend_context(months: list[figures.Month], title_suffix: str = "") -> dict:
 def today_context(school, today: datetime.date, plan=None) -> dict:
     """A school's today: tasks due and done, yesterday's misses, flagged scans, failed checks (`plan`: the
     school's `inspections.summary.day_plan`, if the caller has it)."""
-    from inspections.summary import school_day
-
     return {"inspections_today": school_day(school, today, plan),
             "inspection_links": inspection_links(school, today)}
 
@@ -399,23 +397,18 @@ def home(request):
         # A range on `at`, not at__date: a function of the column would scan the whole log.
         context["failed_logins_today"] = events.filter(action=AuditAction.LOGIN_FAILED, at__gte=midnight).count()
     today = timezone.localdate()
-    school = plan = None
+    plan = None  # the school's day plan: built at most once, only if a part of the page is computed again
     if membership.organisation.kind != OrgKind.BUREAU and membership.role in (Role.SCHOOL_LEADER, Role.SAFETY_OFFICE):
         school = context["school"] = membership.organisation
-        # Built at most once, and only if a part of the page is computed again: both panels read it.
         plan = functools.cache(functools.partial(day_plan, school, today))
         context.update(panels.school_panel(school, today, plan=plan,
                                            can_review_public=user.has_capability(Capability.MANAGE_HAZARDS)))
-    context["my_assignments"] = []
-    person = person_of(user)
+    person = person_of(user)  # with its organisation: loaded with the user (orgs.backends.Backend)
     if person is not None:
         from hazards.summary import member_hazards
 
-        if person.organisation_id == membership.organisation_id:
-            person.organisation = membership.organisation  # loaded with the memberships already
-        context.update(panels.member_panel(user, person, today,
-                                           plan=plan if school is not None and person.organisation_id == school.pk
-                                           else None))
+        own_school = person.organisation_id == membership.organisation_id
+        context.update(panels.member_panel(user, person, today, plan=plan if own_school else None))
         context["my_hazards"] = member_hazards(user)
         context["my_open_hazards"] = my_open_hazards(person)
         context["today"] = today
